@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def program(request: HttpRequest) -> dict[str, str]:
+    """Return the program's name and phone line for every template."""
+    return {
+        "program_name": settings.PROGRAM_NAME,
+        "program_phone": settings.PATIENT_ACCESS_PHONE,
+        "program_phone_tel": "+1"
+        + "".join(ch for ch in settings.PATIENT_ACCESS_PHONE if ch.isdigit()),
+    }

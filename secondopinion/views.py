@@ -1,0 +1,70 @@
+"""Project-wide views: health and the friendly CSRF failure page."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        logger.warning("Health check: the database did not answer.")
+        return False
+
+
+def _broker_ok() -> bool:
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+        )
+        return bool(client.ping())
+    except redis.RedisError:
+        logger.warning("Health check: the broker did not answer.")
+        return False
+
+
+@never_cache
+def health(request: HttpRequest) -> JsonResponse:
+    """Answer 200 when the database (and the broker, when configured) answer, else 503."""
+    checks = {"database": "ok" if _database_ok() else "down"}
+    if settings.REDIS_URL:
+        checks["broker"] = "ok" if _broker_ok() else "down"
+    else:
+        checks["broker"] = "in-process"
+    healthy = "down" not in checks.values()
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Explain an expired or missing form token in plain words (never the raw reason)."""
+    return render(request, "403_csrf.html", status=403)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Explain a refused request (too large, too many fields, malformed) without echoing it."""
+    return render(request, "400.html", status=400)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Render the 500 page from settings alone: it must not fail again, nor echo any input."""
+    return render(
+        None,
+        "500.html",
+        {"program_name": settings.PROGRAM_NAME, "program_phone": settings.PATIENT_ACCESS_PHONE},
+        status=500,
+    )

@@ -1,0 +1,66 @@
+"""Staff roles as Django groups with exact permissions (DESIGN.md, "Who uses it").
+
+The groups are created and kept in step by data migrations that call `sync_role_groups`;
+nobody sets them up by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+NAVIGATORS = "Navigators"
+RECORDS_STAFF = "Records staff"
+PATIENT_ADVOCATES = "Patient advocates"
+SUPERVISORS = "Supervisors"
+
+_CASE_WORK = {
+    "requests": [
+        "view_secondopinionrequest",
+        "change_secondopinionrequest",
+        "take_case",
+        "transition_case",
+        "view_statuschange",
+        "view_assignment",
+        "add_casenote",
+        "view_casenote",
+        "add_appointment",
+        "change_appointment",
+        "view_appointment",
+        "view_notification",
+    ],
+    "navigators": ["view_navigator"],
+}
+
+ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
+    NAVIGATORS: _CASE_WORK,
+    SUPERVISORS: {
+        "requests": [*_CASE_WORK["requests"], "assign_case", "change_notification"],
+        "navigators": ["view_navigator", "add_navigator", "change_navigator"],
+    },
+    # Records staff and advocates see a case only through their own work lists; they never
+    # change a case's status or assignment.
+    RECORDS_STAFF: {"requests": ["view_secondopinionrequest"]},
+    PATIENT_ADVOCATES: {"requests": ["view_secondopinionrequest"]},
+}
+
+
+def sync_role_groups(apps: Any, schema_editor: Any = None) -> None:
+    """Create the role groups and give each exactly its permissions (for data migrations)."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations; create them now to use them.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, by_app in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = [
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            for app_label, codenames in by_app.items()
+            for codename in codenames
+        ]
+        group.permissions.set(wanted)

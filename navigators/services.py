@@ -1,0 +1,150 @@
+"""Assignment of cases to navigators: automatic, by a supervisor, or taken by a navigator."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from requests.choices import Status
+from requests.models import OPEN_STATUSES, Assignment, Notification, SecondOpinionRequest
+from requests.outbox import notification_owe
+from requests.services import case_transition
+
+from .models import Navigator
+from .roles import SUPERVISORS
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def active_case_counts(navigator_ids: list[int]) -> dict[int, int]:
+    """Return the number of open cases of each navigator."""
+    rows = (
+        SecondOpinionRequest.objects.filter(
+            navigator_id__in=navigator_ids, status__in=OPEN_STATUSES
+        )
+        .values("navigator_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["navigator_id"]: row["count"] for row in rows}
+
+
+def navigator_fits(navigator: Navigator, case: SecondOpinionRequest) -> bool:
+    """Return whether a navigator covers the case's disease group and speaks its language."""
+    return (
+        case.cancer_type in navigator.disease_groups
+        and case.preferred_language in navigator.languages
+    )
+
+
+@transaction.atomic
+def case_auto_assign(*, case_id: int) -> Assignment | None:
+    """Assign a new case to the fitting navigator with the most room; None when none fits.
+
+    Fitting: covers the case's disease group, speaks the patient's preferred language, accepts
+    new cases and has free capacity. Among them: fewest open cases, then the one assigned
+    least recently. When nobody fits, the supervisors are emailed (once per case).
+    """
+    case = SecondOpinionRequest.objects.select_for_update().get(pk=case_id)
+    if case.navigator_id is not None or case.status != Status.NEW:
+        return None  # Already handled: running this task twice is harmless.
+    # Lock every accepting navigator, always in primary-key order so that two assignments
+    # cannot deadlock: open cases are counted while no other assignment can add to them, so
+    # two requests arriving together never push a navigator over capacity.
+    candidates = list(
+        Navigator.objects.select_for_update(of=("self",))
+        .filter(accepting_new_cases=True, user__is_active=True)
+        .order_by("pk")
+    )
+    fitting = [navigator for navigator in candidates if navigator_fits(navigator, case)]
+    counts = active_case_counts([navigator.pk for navigator in fitting])
+    free = [n for n in fitting if counts.get(n.pk, 0) < n.capacity]
+    if not free:
+        _owe_unassigned_alerts(case)
+        return None
+    chosen = min(
+        free,
+        key=lambda n: (counts.get(n.pk, 0), n.last_assigned_at or _NEVER, n.pk),
+    )
+    return _assign(case, chosen, by=None, note=_("Assigned automatically."))
+
+
+@transaction.atomic
+def case_assign(
+    *, case: SecondOpinionRequest, navigator: Navigator, by: AbstractBaseUser, note: str = ""
+) -> Assignment:
+    """Assign or reassign a case to a navigator (a supervisor's decision)."""
+    locked = SecondOpinionRequest.objects.select_for_update().get(pk=case.pk)
+    if not locked.is_open:
+        raise ValidationError(_("A closed case cannot be assigned."), code="closed")
+    if locked.navigator_id == navigator.pk:
+        raise ValidationError(
+            _("The case is already assigned to %(name)s.") % {"name": navigator},
+            code="same_navigator",
+        )
+    assignment = _assign(locked, navigator, by=by, note=note)
+    case.refresh_from_db()
+    return assignment
+
+
+@transaction.atomic
+def case_take(*, case: SecondOpinionRequest, navigator: Navigator) -> Assignment:
+    """Let a navigator take an open, unassigned case for themself."""
+    locked = SecondOpinionRequest.objects.select_for_update().get(pk=case.pk)
+    if locked.navigator_id is not None:
+        raise ValidationError(_("Someone else has just taken this case."), code="taken")
+    if not locked.is_open:
+        raise ValidationError(_("This case is closed."), code="closed")
+    assignment = _assign(locked, navigator, by=navigator.user, note=_("Taken from the queue."))
+    case.refresh_from_db()
+    return assignment
+
+
+def _assign(
+    case: SecondOpinionRequest, navigator: Navigator, *, by: AbstractBaseUser | None, note: str
+) -> Assignment:
+    now = timezone.now()
+    previous_id = case.navigator_id
+    case.navigator = navigator
+    case.assigned_at = now
+    case.save(update_fields=["navigator", "assigned_at", "updated_at"])
+    Navigator.objects.filter(pk=navigator.pk).update(last_assigned_at=now)
+    assignment = Assignment.objects.create(
+        request=case,
+        navigator=navigator,
+        previous_navigator_id=previous_id,
+        assigned_by=by,
+        assigned_at=now,
+        note=note,
+    )
+    if case.status == Status.NEW:
+        case_transition(case=case, to_status=Status.ASSIGNED, by=by, note=note)
+    if navigator.user.email:
+        notification_owe(
+            kind=Notification.Kind.ASSIGNMENT,
+            recipient=navigator.user.email,
+            dedupe_key=f"assignment:{assignment.pk}",
+            request=case,
+            context={"staff_first_name": navigator.user.first_name},
+        )
+    return assignment
+
+
+def _owe_unassigned_alerts(case: SecondOpinionRequest) -> None:
+    supervisors = (
+        get_user_model().objects.filter(groups__name=SUPERVISORS, is_active=True).exclude(email="")
+    )
+    for supervisor in supervisors:
+        notification_owe(
+            kind=Notification.Kind.UNASSIGNED,
+            recipient=supervisor.email,
+            dedupe_key=f"unassigned:{case.pk}:{supervisor.pk}",
+            request=case,
+            context={"staff_first_name": supervisor.first_name},
+        )

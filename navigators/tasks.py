@@ -1,0 +1,14 @@
+"""Celery tasks of the navigators app."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .services import case_auto_assign
+
+
+@shared_task(acks_late=True)
+def case_auto_assign_task(request_id: int) -> int | None:
+    """Assign a new request to a fitting navigator; safe to run twice."""
+    assignment = case_auto_assign(case_id=request_id)
+    return assignment.navigator_id if assignment else None

@@ -1,0 +1,161 @@
+"""The lists a request is described with, shared by the form, the admin and the navigators."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DiseaseGroup(models.TextChoices):
+    """Cancer types as the center's disease groups; navigators specialise by the same list."""
+
+    BREAST = "breast", _("Breast cancer")
+    THORACIC = "thoracic", _("Lung or chest (thoracic) cancer")
+    GASTROINTESTINAL = "gastrointestinal", _("Colon, rectal, stomach or esophageal cancer")
+    HEPATOBILIARY = "hepatobiliary", _("Liver, pancreas or bile duct cancer")
+    GENITOURINARY = "genitourinary", _("Prostate, kidney, bladder or testicular cancer")
+    GYNECOLOGIC = "gynecologic", _("Ovarian, uterine or cervical cancer")
+    HEAD_NECK = "head_neck", _("Head and neck cancer")
+    NEURO = "neuro", _("Brain or spine tumor")
+    SKIN = "skin", _("Melanoma or other skin cancer")
+    SARCOMA = "sarcoma", _("Sarcoma (bone or soft tissue)")
+    LEUKEMIA = "leukemia", _("Leukemia")
+    LYMPHOMA = "lymphoma", _("Lymphoma")
+    MYELOMA = "myeloma", _("Multiple myeloma")
+    ENDOCRINE = "endocrine", _("Thyroid or other endocrine cancer")
+    OTHER = "other", _("Another type of cancer")
+    NOT_SURE = "not_sure", _("I'm not sure")
+
+
+class Language(models.TextChoices):
+    """Languages a patient may prefer; each in its own words so that its speakers find it."""
+
+    ENGLISH = "en", "English"
+    SPANISH = "es", "Español (Spanish)"
+    CHINESE = "zh", "中文 (Chinese)"
+    VIETNAMESE = "vi", "Tiếng Việt (Vietnamese)"
+    HAITIAN_CREOLE = "ht", "Kreyòl ayisyen (Haitian Creole)"
+    PORTUGUESE = "pt", "Português (Portuguese)"
+    RUSSIAN = "ru", "Русский (Russian)"
+    ARABIC = "ar", "العربية (Arabic)"
+    KOREAN = "ko", "한국어 (Korean)"
+    FRENCH = "fr", "Français (French)"
+    OTHER = "other", _("Another language")
+
+
+class Requester(models.TextChoices):
+    PATIENT = "patient", _("I am the patient")
+    CAREGIVER = "caregiver", _("I am asking for someone else (family member, friend, caregiver)")
+    PROVIDER = "provider", _("Referring provider's office")
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    TEXT = "text", _("Text message")
+    EMAIL = "email", _("Email")
+
+
+class ContactTime(models.TextChoices):
+    ANY = "any", _("Any time")
+    MORNING = "morning", _("Morning (8 am to noon)")
+    AFTERNOON = "afternoon", _("Afternoon (noon to 5 pm)")
+    EVENING = "evening", _("Early evening (5 pm to 7 pm)")
+
+
+class Treatment(models.TextChoices):
+    NONE = "none", _("No treatment yet")
+    SURGERY = "surgery", _("Surgery")
+    CHEMOTHERAPY = "chemotherapy", _("Chemotherapy")
+    RADIATION = "radiation", _("Radiation therapy")
+    SYSTEMIC = "systemic", _("Immunotherapy, targeted or hormone therapy")
+    OTHER = "other", _("Other treatment")
+
+
+class CoverageChecked(models.TextChoices):
+    YES = "yes", _("Yes, I checked that my insurance covers it")
+    NO = "no", _("No, not yet")
+    HELP = "help", _("Please help me check")
+
+
+class USState(models.TextChoices):
+    AL = "AL", "Alabama"
+    AK = "AK", "Alaska"
+    AZ = "AZ", "Arizona"
+    AR = "AR", "Arkansas"
+    CA = "CA", "California"
+    CO = "CO", "Colorado"
+    CT = "CT", "Connecticut"
+    DE = "DE", "Delaware"
+    DC = "DC", "District of Columbia"
+    FL = "FL", "Florida"
+    GA = "GA", "Georgia"
+    HI = "HI", "Hawaii"
+    ID = "ID", "Idaho"
+    IL = "IL", "Illinois"
+    IN = "IN", "Indiana"
+    IA = "IA", "Iowa"
+    KS = "KS", "Kansas"
+    KY = "KY", "Kentucky"
+    LA = "LA", "Louisiana"
+    ME = "ME", "Maine"
+    MD = "MD", "Maryland"
+    MA = "MA", "Massachusetts"
+    MI = "MI", "Michigan"
+    MN = "MN", "Minnesota"
+    MS = "MS", "Mississippi"
+    MO = "MO", "Missouri"
+    MT = "MT", "Montana"
+    NE = "NE", "Nebraska"
+    NV = "NV", "Nevada"
+    NH = "NH", "New Hampshire"
+    NJ = "NJ", "New Jersey"
+    NM = "NM", "New Mexico"
+    NY = "NY", "New York"
+    NC = "NC", "North Carolina"
+    ND = "ND", "North Dakota"
+    OH = "OH", "Ohio"
+    OK = "OK", "Oklahoma"
+    OR = "OR", "Oregon"
+    PA = "PA", "Pennsylvania"
+    RI = "RI", "Rhode Island"
+    SC = "SC", "South Carolina"
+    SD = "SD", "South Dakota"
+    TN = "TN", "Tennessee"
+    TX = "TX", "Texas"
+    UT = "UT", "Utah"
+    VT = "VT", "Vermont"
+    VA = "VA", "Virginia"
+    WA = "WA", "Washington"
+    WV = "WV", "West Virginia"
+    WI = "WI", "Wisconsin"
+    WY = "WY", "Wyoming"
+    PR = "PR", "Puerto Rico"
+    GU = "GU", "Guam"
+    VI = "VI", "U.S. Virgin Islands"
+    AS = "AS", "American Samoa"
+    MP = "MP", "Northern Mariana Islands"
+
+
+class Status(models.TextChoices):
+    """Where a request stands in its lifecycle (DESIGN.md, "Request lifecycle")."""
+
+    NEW = "new", _("New")
+    ASSIGNED = "assigned", _("Assigned")
+    GATHERING_RECORDS = "gathering_records", _("Gathering records")
+    READY_TO_SCHEDULE = "ready_to_schedule", _("Ready to schedule")
+    SCHEDULED = "scheduled", _("Scheduled")
+    SEEN = "seen", _("Seen")
+    PLAN_DELIVERED = "plan_delivered", _("Plan delivered")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DECLINED = "declined", _("Declined")
+
+
+class TargetState(models.TextChoices):
+    """How a request stands against the 7-day appointment target."""
+
+    ON_TRACK = "on_track", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    OVERDUE = "overdue", _("Overdue")
+    MET = "met", _("Met")
+    MISSED = "missed", _("Missed")

@@ -1,0 +1,449 @@
+"""The second-opinion request and what hangs off it."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    ContactMethod,
+    ContactTime,
+    CoverageChecked,
+    DiseaseGroup,
+    Language,
+    Requester,
+    Status,
+    TargetState,
+    USState,
+)
+
+# Easy to read aloud on the phone: no 0/O, 1/I/L, and no U (fewer accidental words).
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 8
+
+OPEN_STATUSES = frozenset(Status.values) - {Status.CLOSED, Status.WITHDRAWN, Status.DECLINED}
+
+# The lifecycle (DESIGN.md). Every status change goes through services.case_transition,
+# which refuses anything not listed here.
+_FORWARD = {
+    Status.NEW: {Status.ASSIGNED},
+    Status.ASSIGNED: {Status.GATHERING_RECORDS, Status.READY_TO_SCHEDULE},
+    Status.GATHERING_RECORDS: {Status.READY_TO_SCHEDULE},
+    Status.READY_TO_SCHEDULE: {Status.SCHEDULED},
+    Status.SCHEDULED: {Status.SEEN, Status.READY_TO_SCHEDULE},
+    Status.SEEN: {Status.PLAN_DELIVERED},
+    Status.PLAN_DELIVERED: {Status.CLOSED},
+}
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    status: frozenset(
+        _FORWARD.get(status, set())
+        | ({Status.WITHDRAWN, Status.DECLINED} if status in OPEN_STATUSES else set())
+    )
+    for status in Status.values
+}
+
+
+def new_reference() -> str:
+    """Return a random reference such as `K7M4-9QXP` (not sequential: it reveals no volume)."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def normalise_reference(raw: str) -> str:
+    """Return a reference as stored, from what a person typed (any case, spaces, dashes)."""
+    chars = "".join(ch for ch in raw.upper() if ch.isalnum())
+    return f"{chars[:4]}-{chars[4:]}" if len(chars) == REFERENCE_LENGTH else chars
+
+
+class SecondOpinionRequest(models.Model):
+    """One request for a second opinion, from intake to the delivered plan."""
+
+    reference = models.CharField(_("reference"), max_length=9, unique=True, editable=False)
+    # One key per rendered form: a double click or a refresh re-posts the same key and finds
+    # the request already made instead of making a second one.
+    submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+
+    requester_type = models.CharField(
+        _("who is asking"), max_length=12, choices=Requester.choices, default=Requester.PATIENT
+    )
+    requester_first_name = models.CharField(_("your first name"), max_length=100, blank=True)
+    requester_last_name = models.CharField(_("your last name"), max_length=100, blank=True)
+    requester_relationship = models.CharField(
+        _("your relationship to the patient"), max_length=100, blank=True
+    )
+    requester_email = models.EmailField(_("your email"), blank=True)
+    requester_phone = models.CharField(_("your phone"), max_length=20, blank=True)
+
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    date_of_birth = models.DateField(_("date of birth"))
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20)
+    preferred_contact_method = models.CharField(
+        _("best way to reach"),
+        max_length=8,
+        choices=ContactMethod.choices,
+        default=ContactMethod.PHONE,
+    )
+    preferred_contact_time = models.CharField(
+        _("best time to reach"),
+        max_length=10,
+        choices=ContactTime.choices,
+        default=ContactTime.ANY,
+    )
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
+    )
+    other_language = models.CharField(_("other language"), max_length=60, blank=True)
+    interpreter_needed = models.BooleanField(_("interpreter needed"), default=False)
+    city = models.CharField(_("city"), max_length=100)
+    state = models.CharField(_("state"), max_length=2, choices=USState.choices)
+    zip_code = models.CharField(_("ZIP code"), max_length=10)
+
+    cancer_type = models.CharField(_("cancer type"), max_length=20, choices=DiseaseGroup.choices)
+    diagnosis_date = models.DateField(_("date of diagnosis"), null=True, blank=True)
+    treatments = models.JSONField(_("treatment so far"), default=list, blank=True)
+    current_oncologist = models.CharField(_("current oncologist"), max_length=150, blank=True)
+    current_facility = models.CharField(_("current hospital or clinic"), max_length=150, blank=True)
+    questions = models.TextField(
+        _("what the second opinion should answer"), max_length=2000, blank=True
+    )
+
+    insurance_carrier = models.CharField(_("insurance company"), max_length=100, blank=True)
+    insurance_member_id = models.CharField(_("member ID"), max_length=40, blank=True)
+    coverage_checked = models.CharField(
+        _("coverage checked"),
+        max_length=4,
+        choices=CoverageChecked.choices,
+        default=CoverageChecked.NO,
+    )
+
+    needs_records_help = models.BooleanField(_("help getting medical records"), default=False)
+    needs_travel = models.BooleanField(_("help with travel"), default=False)
+    needs_lodging = models.BooleanField(_("help with lodging"), default=False)
+    needs_financial = models.BooleanField(_("financial assistance"), default=False)
+
+    consent_contact_at = models.DateTimeField(_("consented to be contacted at"), null=True)
+    consent_records_at = models.DateTimeField(
+        _("consented to records requests at"), null=True, blank=True
+    )
+    privacy_acknowledged_at = models.DateTimeField(_("privacy notice read at"), null=True)
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    navigator = models.ForeignKey(
+        "navigators.Navigator",
+        verbose_name=_("navigator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    target_date = models.DateField(_("target date"))
+    target_state = models.CharField(
+        _("target"), max_length=10, choices=TargetState.choices, default=TargetState.ON_TRACK
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    decline_reason = models.TextField(_("reason declined"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("second opinion request")
+        verbose_name_plural = _("second opinion requests")
+        ordering = ["-submitted_at"]
+        permissions = [
+            ("assign_case", _("Can assign and reassign cases to navigators")),
+            ("take_case", _("Can take an unassigned case")),
+            ("transition_case", _("Can move a case through its lifecycle")),
+        ]
+        indexes = [
+            # The admin lists and "My cases": open cases by navigator, soonest target first.
+            models.Index(fields=["navigator", "status", "target_date"]),
+            models.Index(fields=["status", "target_date"]),
+            models.Index(fields=["last_name", "first_name"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values), name="request_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(target_state__in=TargetState.values),
+                name="request_target_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(navigator__isnull=True) | models.Q(assigned_at__isnull=False),
+                name="request_assigned_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # References only: a string form ends up in logs and admin messages.
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:requests_secondopinionrequest_change", args=[self.pk])
+
+    @property
+    def patient_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def contact_email(self) -> str:
+        """Return the address our emails go to: the person who asked."""
+        if self.requester_type == Requester.CAREGIVER and self.requester_email:
+            return self.requester_email
+        return self.email
+
+    @property
+    def greeting_name(self) -> str:
+        """Return the first name our emails greet: the person who asked."""
+        if self.requester_type == Requester.CAREGIVER and self.requester_first_name:
+            return self.requester_first_name
+        return self.first_name
+
+    @property
+    def email_language(self) -> str:
+        """Return the language of the patient's emails: theirs when we have it, else English."""
+        codes = {code for code, _name in settings.LANGUAGES}
+        return self.preferred_language if self.preferred_language in codes else "en"
+
+    def allowed_next_statuses(self) -> frozenset[str]:
+        return ALLOWED_TRANSITIONS[self.status]
+
+
+class StatusChange(models.Model):
+    """One transition of a request's status: the case's history."""
+
+    request = models.ForeignKey(
+        SecondOpinionRequest, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    # Empty when the patient or the system made the change.
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        indexes = [models.Index(fields=["request", "changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class Assignment(models.Model):
+    """One assignment of a case to a navigator: the case's assignment history."""
+
+    request = models.ForeignKey(
+        SecondOpinionRequest, on_delete=models.CASCADE, related_name="assignments"
+    )
+    navigator = models.ForeignKey(
+        "navigators.Navigator", on_delete=models.PROTECT, related_name="assignments"
+    )
+    previous_navigator = models.ForeignKey(
+        "navigators.Navigator",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Empty when the assignment job chose the navigator.
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["assigned_at", "pk"]
+        indexes = [models.Index(fields=["request", "assigned_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} -> {self.navigator_id}"
+
+
+class CaseNote(models.Model):
+    """A navigator's note on a case, or one attempt to reach the patient."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", _("Note")
+        CALL = "call", _("Phone call")
+        VOICEMAIL = "voicemail", _("Voicemail left")
+        EMAIL = "email", _("Email")
+        TEXT = "text", _("Text message")
+
+    class Outcome(models.TextChoices):
+        NONE = "", _("Not a contact attempt")
+        REACHED = "reached", _("Reached the patient")
+        NO_ANSWER = "no_answer", _("No answer")
+        LEFT_MESSAGE = "left_message", _("Left a message")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+
+    request = models.ForeignKey(
+        SecondOpinionRequest, on_delete=models.CASCADE, related_name="notes"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.NOTE)
+    outcome = models.CharField(
+        _("outcome"), max_length=12, choices=Outcome.choices, blank=True, default=""
+    )
+    body = models.TextField(_("note"), max_length=4000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("note or contact attempt")
+        verbose_name_plural = _("notes and contact attempts")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["request", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.request_id}"
+
+
+class Appointment(models.Model):
+    """A visit with the center's specialists."""
+
+    class Specialty(models.TextChoices):
+        MEDICAL = "medical", _("Medical oncology")
+        SURGICAL = "surgical", _("Surgical oncology")
+        RADIATION = "radiation", _("Radiation oncology")
+        MULTIDISCIPLINARY = "multidisciplinary", _("Multidisciplinary clinic")
+
+    class Modality(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        VIDEO = "video", _("Video visit")
+
+    class State(models.TextChoices):
+        BOOKED = "booked", _("Booked")
+        CANCELLED = "cancelled", _("Cancelled")
+        MISSED = "missed", _("Missed")
+        COMPLETED = "completed", _("Completed")
+
+    request = models.ForeignKey(
+        SecondOpinionRequest, on_delete=models.CASCADE, related_name="appointments"
+    )
+    starts_at = models.DateTimeField(_("date and time"))
+    specialty = models.CharField(_("specialty"), max_length=20, choices=Specialty.choices)
+    clinician = models.CharField(_("clinician"), max_length=150)
+    modality = models.CharField(
+        _("in person or video"),
+        max_length=10,
+        choices=Modality.choices,
+        default=Modality.IN_PERSON,
+    )
+    location = models.CharField(
+        _("location"),
+        max_length=200,
+        blank=True,
+        help_text=_("Building, floor and clinic; or the video link's instructions."),
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.BOOKED)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    booked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["request", "state", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_specialty_display()} on {self.request_id}"
+
+
+class Notification(models.Model):
+    """One email the system owes: written with what caused it, sent once by a task.
+
+    The row is the source of truth: a task claims it with a conditional UPDATE, sends, and
+    marks it sent, so a lost task, a dead worker or a broker outage delays an email but never
+    loses or doubles it (the requeue job finds rows left pending).
+    """
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", _("Request confirmation")
+        ASSIGNMENT = "assignment", _("Case assigned to a navigator")
+        UNASSIGNED = "unassigned", _("No navigator fits a new case")
+        APPOINTMENT = "appointment", _("Appointment booked")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    request = models.ForeignKey(
+        SecondOpinionRequest,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    # What makes this email unique, e.g. "confirmation:<request id>": owed at most once.
+    dedupe_key = models.CharField(max_length=120, unique=True)
+    recipient = models.EmailField()
+    language = models.CharField(max_length=5, default="en")
+    context = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # notification_requeue_task: pending and stuck rows, oldest first.
+            models.Index(
+                fields=["created_at"],
+                name="notification_unsent_idx",
+                condition=models.Q(state__in=["pending", "sending"]),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "sending", "sent", "failed"]),
+                name="notification_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.state})"

@@ -1,0 +1,238 @@
+"""Workflow writes on requests: each keyword-only, typed, and atomic."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .choices import Status, TargetState
+from .models import (
+    Appointment,
+    CaseNote,
+    Notification,
+    SecondOpinionRequest,
+    StatusChange,
+    new_reference,
+)
+from .outbox import enqueue_on_commit, notification_owe
+from .targets import target_date_for, target_state_for
+
+TERMINAL_STATUSES = frozenset({Status.CLOSED, Status.WITHDRAWN, Status.DECLINED})
+
+_REFERENCE_TRIES = 5
+
+
+@transaction.atomic
+def request_submit(
+    *,
+    intake: SecondOpinionRequest,
+    submission_key: uuid.UUID,
+    consent_records: bool,
+) -> tuple[SecondOpinionRequest, bool]:
+    """Save a request from the public form with the confirmation email it owes.
+
+    `intake` is an unsaved request holding the validated answers. Return the request and
+    whether this call created it: a second post of the same form (same `submission_key`)
+    returns the first request and owes nothing more.
+    """
+    existing = SecondOpinionRequest.objects.filter(submission_key=submission_key).first()
+    if existing is not None:
+        return existing, False
+
+    now = timezone.now()
+    intake.submission_key = submission_key
+    intake.submitted_at = now
+    intake.target_date = target_date_for(now)
+    intake.status = Status.NEW
+    intake.target_state = TargetState.ON_TRACK
+    intake.consent_contact_at = now
+    intake.privacy_acknowledged_at = now
+    intake.consent_records_at = now if consent_records else None
+
+    for _attempt in range(_REFERENCE_TRIES):
+        intake.reference = new_reference()
+        try:
+            # A savepoint, so that a lost race rolls back this insert and nothing else.
+            with transaction.atomic():
+                intake.save(force_insert=True)
+            break
+        except IntegrityError:
+            intake.pk = None
+            # The same form posted twice at once: the other post saved it first.
+            existing = SecondOpinionRequest.objects.filter(submission_key=submission_key).first()
+            if existing is not None:
+                return existing, False
+            # Otherwise the random reference was taken: draw another.
+    else:
+        raise IntegrityError("Could not draw a free reference.")
+
+    StatusChange.objects.create(
+        request=intake,
+        from_status="",
+        to_status=Status.NEW,
+        changed_at=now,
+        note="Submitted on the public form.",
+    )
+    notification_owe(
+        kind=Notification.Kind.CONFIRMATION,
+        recipient=intake.contact_email,
+        dedupe_key=f"confirmation:{intake.pk}",
+        request=intake,
+        language=intake.email_language,
+    )
+    from navigators.tasks import case_auto_assign_task  # Import here: navigators imports us.
+
+    enqueue_on_commit(case_auto_assign_task, intake.pk)
+    return intake, True
+
+
+def case_transition(
+    *,
+    case: SecondOpinionRequest,
+    to_status: str,
+    by: AbstractBaseUser | None,
+    note: str = "",
+) -> StatusChange:
+    """Move a case to `to_status` if the lifecycle allows it, and record the change.
+
+    Raise ValidationError, saving nothing, for a transition the lifecycle does not allow.
+    """
+    with transaction.atomic():
+        # Lock the row: two staff clicking at once must not both move it from the same state.
+        locked = SecondOpinionRequest.objects.select_for_update().get(pk=case.pk)
+        _check_transition(locked, to_status, note)
+        now = timezone.now()
+        from_status = locked.status
+        locked.status = to_status
+        if to_status in TERMINAL_STATUSES:
+            locked.closed_at = now
+        if to_status == Status.DECLINED:
+            locked.decline_reason = note.strip()
+        locked.save(update_fields=["status", "closed_at", "decline_reason", "updated_at"])
+        change = StatusChange.objects.create(
+            request=locked,
+            from_status=from_status,
+            to_status=to_status,
+            changed_by=by,
+            changed_at=now,
+            note=note.strip(),
+        )
+    case.refresh_from_db()
+    return change
+
+
+def _check_transition(case: SecondOpinionRequest, to_status: str, note: str) -> None:
+    if to_status not in case.allowed_next_statuses():
+        raise ValidationError(
+            _("A case that is %(from)s cannot move to %(to)s.")
+            % {"from": case.get_status_display().lower(), "to": _status_label(to_status).lower()},
+            code="transition_not_allowed",
+        )
+    if to_status == Status.DECLINED and not note.strip():
+        raise ValidationError(_("Give the reason for declining the case."), code="reason_needed")
+    if to_status == Status.ASSIGNED and case.navigator_id is None:
+        raise ValidationError(_("Assign a navigator first."), code="no_navigator")
+    if (
+        to_status == Status.SCHEDULED
+        and not case.appointments.filter(state=Appointment.State.BOOKED).exists()
+    ):
+        raise ValidationError(
+            _("Book the appointment: that moves the case to scheduled."), code="no_appointment"
+        )
+
+
+def _status_label(value: str) -> str:
+    return str(Status(value).label) if value in Status.values else value
+
+
+@transaction.atomic
+def case_note_add(
+    *,
+    case: SecondOpinionRequest,
+    body: str,
+    by: AbstractBaseUser | None,
+    kind: str = CaseNote.Kind.NOTE,
+    outcome: str = "",
+) -> CaseNote:
+    """Add a navigator's note or contact attempt to a case."""
+    if not body.strip():
+        raise ValidationError(_("Write the note."), code="empty")
+    return CaseNote.objects.create(
+        request=case, body=body.strip(), author=by, kind=kind, outcome=outcome
+    )
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    case: SecondOpinionRequest,
+    starts_at: datetime,
+    specialty: str,
+    clinician: str,
+    modality: str,
+    location: str,
+    by: AbstractBaseUser | None,
+) -> Appointment:
+    """Book an appointment, move the case to scheduled, and owe the patient an email."""
+    locked = SecondOpinionRequest.objects.select_for_update().get(pk=case.pk)
+    if locked.status not in {Status.READY_TO_SCHEDULE, Status.SCHEDULED}:
+        raise ValidationError(
+            _('Move the case to "ready to schedule" before booking (it is %(status)s).')
+            % {"status": locked.get_status_display().lower()},
+            code="not_ready",
+        )
+    if starts_at <= timezone.now():
+        raise ValidationError(_("The appointment must be in the future."), code="past")
+    if modality == Appointment.Modality.IN_PERSON and not location.strip():
+        raise ValidationError(_("Give the place of an in-person visit."), code="no_location")
+    appointment = Appointment.objects.create(
+        request=locked,
+        starts_at=starts_at,
+        specialty=specialty,
+        clinician=clinician,
+        modality=modality,
+        location=location.strip(),
+        booked_by=by,
+    )
+    if locked.status != Status.SCHEDULED:
+        case_transition(
+            case=locked, to_status=Status.SCHEDULED, by=by, note=_("Appointment booked.")
+        )
+    request_target_refresh(case=locked)
+    notification_owe(
+        kind=Notification.Kind.APPOINTMENT,
+        recipient=locked.contact_email,
+        dedupe_key=f"appointment:{appointment.pk}",
+        request=locked,
+        language=locked.email_language,
+        context={"appointment_id": appointment.pk},
+    )
+    case.refresh_from_db()
+    return appointment
+
+
+def request_target_refresh(*, case: SecondOpinionRequest, now: datetime | None = None) -> str:
+    """Recompute a case's target state from its appointments, save it, and return it."""
+    first = (
+        case.appointments.exclude(state=Appointment.State.CANCELLED)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    state = target_state_for(
+        target_date=case.target_date,
+        first_appointment_at=first,
+        is_open=case.is_open,
+        current=case.target_state,
+        now=now or timezone.now(),
+    )
+    if state != case.target_state:
+        SecondOpinionRequest.objects.filter(pk=case.pk).update(target_state=state)
+        case.target_state = state
+    return state

@@ -1,0 +1,55 @@
+"""The 7-day target's arithmetic, in one place for the form, the admin and the sweep.
+
+Dates are the center's local calendar days (settings.TIME_ZONE); moments are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from .choices import TargetState
+
+
+def target_date_for(submitted_at: datetime) -> date:
+    """Return the date by which the first appointment should be: submission + target days."""
+    return timezone.localdate(submitted_at) + timedelta(days=settings.APPOINTMENT_TARGET_DAYS)
+
+
+def target_deadline(target_date: date) -> datetime:
+    """Return the moment the target date ends: midnight after it, in the center's zone."""
+    zone = timezone.get_default_timezone()
+    return datetime.combine(target_date + timedelta(days=1), time.min, tzinfo=zone)
+
+
+def days_left(target_date: date, *, today: date | None = None) -> int:
+    """Return the calendar days from today to the target date (negative once it has passed)."""
+    return (target_date - (today or timezone.localdate())).days
+
+
+def target_state_for(
+    *,
+    target_date: date,
+    first_appointment_at: datetime | None,
+    is_open: bool,
+    current: str,
+    now: datetime,
+) -> str:
+    """Return the target state (DESIGN.md, "The 7-day target") of one case at `now`.
+
+    Met: the first appointment that still stands is before the target date ends. Missed: it
+    is after, and the target has passed. A closed case without an appointment keeps the state
+    it had (a withdrawn request is not a missed target).
+    """
+    deadline = target_deadline(target_date)
+    if first_appointment_at is not None and first_appointment_at < deadline:
+        return TargetState.MET
+    if not is_open and first_appointment_at is None:
+        return current
+    if now >= deadline:
+        return TargetState.OVERDUE if first_appointment_at is None else TargetState.MISSED
+    if deadline - now < timedelta(days=settings.TARGET_WARNING_DAYS):
+        return TargetState.AT_RISK
+    return TargetState.ON_TRACK

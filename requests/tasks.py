@@ -1,0 +1,43 @@
+"""Celery tasks of the requests app: each takes ids and calls one service."""
+
+from __future__ import annotations
+
+import random
+from smtplib import SMTPException
+
+from celery import Task, shared_task
+from django.conf import settings
+
+from .outbox import notification_requeue, notification_send
+
+
+def _backoff(retries: int) -> int:
+    """Return seconds before retry `retries`: doubling from EMAIL_RETRY_BACKOFF, with jitter.
+
+    At most 30 minutes: a countdown must stay well under the broker's visibility timeout.
+    """
+    base = min(settings.EMAIL_RETRY_BACKOFF * 2**retries, 1800)
+    return base + random.randint(0, base // 4)  # noqa: S311 (jitter, not security)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def notification_send_task(self: Task, notification_id: int) -> None:
+    """Send one owed email; safe to run twice (the row is claimed before sending)."""
+    try:
+        notification_send(notification_id=notification_id)
+    except (SMTPException, OSError) as exc:
+        if self.request.is_eager:
+            # In-process mode has no beat to wait for: the row stays pending for the next
+            # requeue rather than blocking the web request with retries.
+            return
+        raise self.retry(
+            exc=exc,
+            countdown=_backoff(self.request.retries),
+            max_retries=settings.EMAIL_MAX_ATTEMPTS - 1,
+        ) from exc
+
+
+@shared_task
+def notification_requeue_task() -> int:
+    """Queue again the owed emails whose task was lost (beat, every two minutes)."""
+    return notification_requeue()

@@ -1,0 +1,38 @@
+"""References and the lifecycle table."""
+
+from __future__ import annotations
+
+import re
+
+from requests.choices import Status
+from requests.models import (
+    ALLOWED_TRANSITIONS,
+    REFERENCE_ALPHABET,
+    new_reference,
+    normalise_reference,
+)
+
+
+def test_reference_is_easy_to_read_aloud() -> None:
+    for _ in range(500):
+        reference = new_reference()
+        assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", reference)
+        assert not set(reference) & set("01OIL")
+
+
+def test_references_are_not_sequential() -> None:
+    assert len({new_reference() for _ in range(2000)}) == 2000
+
+
+def test_alphabet_has_no_lookalikes() -> None:
+    assert not set(REFERENCE_ALPHABET) & set("0O1IL")
+
+
+def test_typed_reference_is_normalised() -> None:
+    assert normalise_reference(" k7m4 9qxp ") == "K7M4-9QXP"
+    assert normalise_reference("k7m4-9qxp") == "K7M4-9QXP"
+
+
+def test_closed_states_lead_nowhere() -> None:
+    for status in (Status.CLOSED, Status.WITHDRAWN, Status.DECLINED):
+        assert ALLOWED_TRANSITIONS[status] == frozenset()

@@ -1,0 +1,188 @@
+"""The outbox: owed once, claimed before sending, sent once, retried, then failed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from smtplib import SMTPServerDisconnected
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from requests.models import Notification
+from requests.outbox import (
+    notification_owe,
+    notification_requeue,
+    notification_resend,
+    notification_send,
+)
+from tests.conftest import DIAGNOSIS_TEXT, PATIENT_DOB, make_request
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def confirmation() -> Notification:
+    case = make_request()
+    return Notification.objects.get(request=case, kind="confirmation")
+
+
+def test_owing_the_same_email_twice_records_it_once(confirmation: Notification) -> None:
+    again = notification_owe(
+        kind="confirmation",
+        recipient="x@example.com",
+        dedupe_key=confirmation.dedupe_key,
+        request=confirmation.request,
+    )
+    assert again.pk == confirmation.pk
+    assert Notification.objects.count() == 1
+
+
+def test_send_marks_the_row_sent_and_a_second_run_sends_nothing(
+    confirmation: Notification, mailoutbox
+) -> None:
+    assert notification_send(notification_id=confirmation.pk) is True
+    assert notification_send(notification_id=confirmation.pk) is False
+    assert len(mailoutbox) == 1
+    confirmation.refresh_from_db()
+    assert confirmation.state == "sent"
+    assert confirmation.sent_at is not None
+    assert confirmation.attempts == 1
+
+
+def test_a_row_claimed_by_another_worker_is_not_sent(
+    confirmation: Notification, mailoutbox
+) -> None:
+    Notification.objects.filter(pk=confirmation.pk).update(
+        state="sending", claimed_at=timezone.now()
+    )
+    assert notification_send(notification_id=confirmation.pk) is False
+    assert mailoutbox == []
+
+
+def test_a_dead_workers_claim_expires(confirmation: Notification, mailoutbox) -> None:
+    Notification.objects.filter(pk=confirmation.pk).update(
+        state="sending", claimed_at=timezone.now() - timedelta(minutes=11)
+    )
+    assert notification_send(notification_id=confirmation.pk) is True
+    assert len(mailoutbox) == 1
+
+
+def test_confirmation_email_has_reference_and_first_name_only(
+    confirmation: Notification, mailoutbox
+) -> None:
+    notification_send(notification_id=confirmation.pk)
+    message = mailoutbox[0]
+    html = message.alternatives[0][0]
+    case = confirmation.request
+    assert message.to == ["maria.lopez@example.com"]
+    assert case.reference in message.subject
+    for body in (message.body, html):
+        assert case.reference in body
+        assert "Maria" in body
+        assert "833-773-3111" in body
+        for private in (
+            "Lopez",
+            DIAGNOSIS_TEXT,
+            "carcinoma",
+            PATIENT_DOB.isoformat(),
+            "1961",
+            "Boston",
+            "617",
+        ):
+            assert private not in body
+    assert "Maria" not in message.subject
+    assert message.extra_headers["Message-ID"].startswith(f"<notification-{confirmation.pk}@")
+
+
+def test_caregiver_gets_the_email_addressed_to_them(mailoutbox) -> None:
+    case = make_request(
+        requester_type="caregiver",
+        requester_first_name="Ana",
+        requester_last_name="Lopez",
+        requester_email="ana@example.com",
+        requester_phone="+16175550199",
+    )
+    notification = Notification.objects.get(request=case)
+    notification_send(notification_id=notification.pk)
+    assert mailoutbox[0].to == ["ana@example.com"]
+    assert "Dear Ana" in mailoutbox[0].body
+
+
+def test_failure_is_recorded_and_raised_for_the_retry(
+    confirmation: Notification, monkeypatch
+) -> None:
+    _break_smtp(monkeypatch)
+    with pytest.raises(SMTPServerDisconnected):
+        notification_send(notification_id=confirmation.pk)
+    confirmation.refresh_from_db()
+    assert confirmation.state == "pending"
+    assert confirmation.attempts == 1
+    assert "SMTPServerDisconnected" in confirmation.last_error
+
+
+def test_the_last_failure_marks_the_row_failed(
+    confirmation: Notification, monkeypatch, settings
+) -> None:
+    settings.EMAIL_MAX_ATTEMPTS = 2
+    _break_smtp(monkeypatch)
+    for _attempt in range(2):
+        with pytest.raises(SMTPServerDisconnected):
+            notification_send(notification_id=confirmation.pk)
+    confirmation.refresh_from_db()
+    assert confirmation.state == "failed"
+    assert notification_send(notification_id=confirmation.pk) is False
+
+
+def test_a_supervisor_can_resend_a_failed_email(
+    confirmation: Notification, mailoutbox, django_capture_on_commit_callbacks
+) -> None:
+    Notification.objects.filter(pk=confirmation.pk).update(state="failed", attempts=6)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notification_resend(notification_id=confirmation.pk) is True
+    confirmation.refresh_from_db()
+    assert confirmation.state == "sent"
+    assert len(mailoutbox) == 1
+
+
+def test_requeue_finds_rows_whose_task_was_lost(
+    confirmation: Notification, django_capture_on_commit_callbacks, mailoutbox
+) -> None:
+    assert notification_requeue() == 0, "a fresh row still has its task"
+    with (
+        time_machine.travel(timezone.now() + timedelta(minutes=3)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert notification_requeue() == 1
+    assert len(mailoutbox) == 1
+    assert notification_requeue(now=timezone.now() + timedelta(hours=1)) == 0
+
+
+def test_the_send_task_retries_smtp_errors(confirmation: Notification, monkeypatch) -> None:
+    """Outside eager mode a delivery error schedules a retry with backoff."""
+    from celery.exceptions import Retry
+
+    from requests.tasks import _backoff, notification_send_task
+
+    _break_smtp(monkeypatch)
+    monkeypatch.setattr(notification_send_task, "retry", _raise_retry)
+    monkeypatch.setattr(type(notification_send_task.request), "is_eager", False, raising=False)
+    with pytest.raises(Retry):
+        notification_send_task.run(confirmation.pk)
+    assert 30 <= _backoff(0) <= 38
+    assert _backoff(10) <= 1800 + 450
+
+
+def _raise_retry(**kwargs: object) -> None:
+    from celery.exceptions import Retry
+
+    assert 0 < kwargs["countdown"] < 3600, "shorter than the broker's visibility timeout"
+    raise Retry()
+
+
+def _break_smtp(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(self: object, messages: object) -> int:
+        raise SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(mail.backends.locmem.EmailBackend, "send_messages", fail)

@@ -1,0 +1,160 @@
+"""The public pages: the program, the form, the thanks page, and hostile posts."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from requests.models import Notification, SecondOpinionRequest, StatusChange
+from tests.conftest import form_data
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_explains_the_program(client) -> None:
+    html = client.get("/").content.decode()
+    for words in (
+        "No referral necessary",
+        "7 days",
+        "navigator",
+        "records",
+        "travel",
+        "financial",
+        "insurance",
+        'href="tel:+18337733111"',
+        'href="/request/"',
+    ):
+        assert words in html
+
+
+def test_pages_are_accessible_landmarks(client) -> None:
+    html = client.get("/request/").content.decode()
+    assert '<html lang="en">' in html
+    assert 'class="skip-link" href="#main"' in html
+    assert '<main id="main"' in html
+    assert "<header" in html
+    assert "<footer" in html
+
+
+def test_valid_submission_creates_one_request_and_one_owed_email(client) -> None:
+    response = client.post("/request/", form_data())
+    assert response.status_code == 302
+    assert response["Location"] == reverse("requests:thanks")
+    case = SecondOpinionRequest.objects.get()
+    assert case.status == "new"
+    assert case.consent_contact_at
+    assert case.consent_records_at
+    assert case.privacy_acknowledged_at
+    assert case.phone == "+16175550123"
+    assert (case.target_date - case.submitted_at.date()).days in (6, 7, 8)
+    notification = Notification.objects.get()
+    assert notification.kind == "confirmation"
+    assert notification.recipient == "maria.lopez@example.com"
+    assert notification.state == "pending"
+    assert StatusChange.objects.filter(request=case, to_status="new").count() == 1
+
+
+def test_double_submit_creates_no_second_request(client) -> None:
+    """A double click or a refresh re-posts the same form: one request, one email."""
+    data = form_data()
+    first = client.post("/request/", data)
+    second = client.post("/request/", data)
+    assert first.status_code == second.status_code == 302
+    assert SecondOpinionRequest.objects.count() == 1
+    assert Notification.objects.count() == 1
+
+
+def test_two_different_forms_make_two_requests(client) -> None:
+    client.post("/request/", form_data())
+    client.post("/request/", form_data())
+    assert SecondOpinionRequest.objects.count() == 2
+
+
+def test_the_email_is_queued_only_after_commit(
+    client, django_capture_on_commit_callbacks, mailoutbox
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post("/request/", form_data())
+    assert callbacks, "sending is queued on commit"
+    assert mailoutbox == []
+    for callback in callbacks:
+        callback()
+    assert len(mailoutbox) == 1
+    assert Notification.objects.get().state == "sent"
+
+
+def test_thanks_page_shows_the_reference_and_nothing_about_the_patient(client) -> None:
+    client.post("/request/", form_data())
+    case = SecondOpinionRequest.objects.get()
+    response = client.get("/request/thanks/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert case.reference in html
+    assert "833-773-3111" in html
+    for private in ("Maria", "Lopez", "1961", "carcinoma", "maria.lopez"):
+        assert private not in html
+    assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+
+
+def test_thanks_page_without_a_submission_goes_to_the_form(client) -> None:
+    response = client.get("/request/thanks/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("requests:create")
+
+
+def test_no_reference_or_phi_in_the_redirect(client) -> None:
+    response = client.post("/request/", form_data())
+    case = SecondOpinionRequest.objects.get()
+    assert case.reference not in response["Location"]
+    assert "Maria" not in response["Location"]
+
+
+def test_honeypot_refuses_with_a_message_and_saves_nothing(client) -> None:
+    response = client.post("/request/", form_data(website="http://spam.example"))
+    assert response.status_code == 400
+    assert "could not accept" in response.content.decode()
+    assert SecondOpinionRequest.objects.count() == 0
+
+
+def test_huge_body_is_a_400_with_a_message(client) -> None:
+    response = client.post("/request/", form_data(questions="x" * 1_000_000))
+    assert response.status_code == 400
+    assert "too large" in response.content.decode()
+    assert SecondOpinionRequest.objects.count() == 0
+
+
+def test_too_many_fields_is_a_400(client) -> None:
+    data = form_data()
+    data.update({f"extra{i}": "1" for i in range(500)})
+    response = client.post("/request/", data)
+    assert response.status_code == 400
+    assert SecondOpinionRequest.objects.count() == 0
+
+
+def test_wrong_types_are_refused_not_crashing(client) -> None:
+    response = client.post(
+        "/request/",
+        form_data(
+            date_of_birth=["1961-03-28", "x"],
+            treatments="surgery",
+            submission_key="not-a-uuid",
+            cancer_type=["breast", "lung"],
+        ),
+    )
+    assert response.status_code == 400
+    assert SecondOpinionRequest.objects.count() == 0
+
+
+def test_post_without_csrf_token_is_refused(client) -> None:
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/request/", form_data())
+    assert response.status_code == 403
+    assert "send the form again" in response.content.decode()
+    assert SecondOpinionRequest.objects.count() == 0
+
+
+def test_other_methods_are_refused(client) -> None:
+    assert client.put("/request/").status_code == 405
+    assert client.delete("/request/").status_code == 405

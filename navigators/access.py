@@ -7,6 +7,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from requests.models import SecondOpinionRequest
 
 from .models import Navigator
+from .roles import PATIENT_ADVOCATES, RECORDS_STAFF
 
 
 def navigator_of(user: AbstractBaseUser) -> Navigator | None:
@@ -46,3 +47,42 @@ def can_take_case(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
 def can_transition_case(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
     """Return whether the user may move the case along its lifecycle."""
     return user.has_perm("requests.transition_case") and can_change_case(user, case)
+
+
+# Which parts of a case each role sees (DESIGN.md: "Staff see what their role needs").
+CASE_SECTIONS_ALL = frozenset(
+    {
+        "case",
+        "identity",
+        "contact",
+        "requester",
+        "cancer_type",
+        "diagnosis",
+        "insurance",
+        "support",
+        "consents",
+    }
+)
+_ROLE_SECTIONS = {
+    RECORDS_STAFF: frozenset({"case", "identity", "cancer_type", "consents"}),
+    PATIENT_ADVOCATES: frozenset(
+        {"case", "identity", "contact", "requester", "insurance", "support", "consents"}
+    ),
+}
+
+
+def case_sections_for(user: AbstractBaseUser) -> frozenset[str]:
+    """Return the parts of a case the user may see: navigators and supervisors see all."""
+    if user.has_perm("requests.change_secondopinionrequest"):
+        return CASE_SECTIONS_ALL
+    names = set(user.groups.values_list("name", flat=True))
+    sections: set[str] = set()
+    for role, allowed in _ROLE_SECTIONS.items():
+        if role in names:
+            sections |= allowed
+    return frozenset(sections)
+
+
+def sees_case_notes(user: AbstractBaseUser) -> bool:
+    """Return whether the user may read the navigators' notes (records staff may not)."""
+    return user.has_perm("requests.view_casenote")

@@ -1,10 +1,191 @@
-"""Staff work on requests in the Django admin."""
+"""Staff work on requests in the Django admin: the case list, the case page, its actions.
+
+Every change goes through a service (requests.services, navigators.services); who may do
+what is decided in navigators.access. The admin only shows and routes.
+"""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
-from .models import Notification, SecondOpinionRequest, StatusChange
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from navigators.access import (
+    can_change_case,
+    can_take_case,
+    can_transition_case,
+    case_sections_for,
+    is_supervisor,
+    navigator_of,
+    sees_case_notes,
+)
+from navigators.services import case_assign, case_take
+
+from .choices import Status, TargetState, Treatment
+from .models import (
+    OPEN_STATUSES,
+    Appointment,
+    CaseNote,
+    Notification,
+    SecondOpinionRequest,
+    StatusChange,
+)
+from .outbox import notification_resend
+from .selectors import case_timeline, cases_by_urgency
+from .services import appointment_book, case_note_add, case_transition
+from .staff_forms import AppointmentForm, AssignForm, TransitionForm
+from .targets import days_left
+
+CASE_FIELDSETS: list[tuple[str, str, tuple[str, ...]]] = [
+    (
+        "case",
+        _("Case"),
+        (
+            "reference",
+            "status",
+            "navigator",
+            "submitted_at",
+            "target_date",
+            "target_state",
+            "closed_at",
+            "decline_reason",
+        ),
+    ),
+    ("identity", _("Patient"), ("first_name", "last_name", "date_of_birth")),
+    (
+        "contact",
+        _("Contact"),
+        (
+            "email",
+            "phone",
+            "preferred_contact_method",
+            "preferred_contact_time",
+            "preferred_language",
+            "other_language",
+            "interpreter_needed",
+            "city",
+            "state",
+            "zip_code",
+        ),
+    ),
+    (
+        "requester",
+        _("Who asked"),
+        (
+            "requester_type",
+            "requester_first_name",
+            "requester_last_name",
+            "requester_relationship",
+            "requester_email",
+            "requester_phone",
+        ),
+    ),
+    ("cancer_type", _("Disease group"), ("cancer_type",)),
+    (
+        "diagnosis",
+        _("Diagnosis"),
+        (
+            "diagnosis_date",
+            "treatments_display",
+            "current_oncologist",
+            "current_facility",
+            "questions",
+        ),
+    ),
+    ("insurance", _("Insurance"), ("insurance_carrier", "insurance_member_id", "coverage_checked")),
+    (
+        "support",
+        _("Support wanted"),
+        ("needs_records_help", "needs_travel", "needs_lodging", "needs_financial"),
+    ),
+    (
+        "consents",
+        _("Consents"),
+        ("consent_contact_at", "consent_records_at", "privacy_acknowledged_at"),
+    ),
+]
+# Set only by the services: never through the change form.
+WORKFLOW_FIELDS = (
+    "reference",
+    "status",
+    "navigator",
+    "submitted_at",
+    "target_date",
+    "target_state",
+    "closed_at",
+    "decline_reason",
+    "requester_type",
+    "consent_contact_at",
+    "consent_records_at",
+    "privacy_acknowledged_at",
+    "treatments_display",
+)
+# Sections folded on the case page: looked up now and then, not worked from.
+FOLDED_SECTIONS = frozenset({"requester", "consents"})
+BADGE_CLASSES = {
+    TargetState.ON_TRACK: "badge-ok",
+    TargetState.AT_RISK: "badge-warn",
+    TargetState.OVERDUE: "badge-danger",
+    TargetState.MET: "badge-done",
+    TargetState.MISSED: "badge-danger",
+}
+
+
+class CaseQueueFilter(admin.SimpleListFilter):
+    """My cases (a navigator's default), the unassigned queue, all open, or all."""
+
+    title = _("cases")
+    parameter_name = "queue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("mine", _("My open cases")),
+            ("unassigned", _("Unassigned")),
+            ("open", _("All open cases")),
+            ("all", _("All cases, open and closed")),
+        ]
+
+    def value(self) -> str:
+        # No choice made: navigators start on their own cases, everyone else on all open ones.
+        chosen = super().value()
+        if chosen:
+            return chosen
+        return "mine" if navigator_of(self.user) is not None else "open"
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[SecondOpinionRequest]
+    ) -> QuerySet[SecondOpinionRequest]:
+        choice = self.value()
+        if choice == "mine":
+            navigator = navigator_of(request.user)
+            return queryset.filter(navigator=navigator, status__in=OPEN_STATUSES)
+        if choice == "unassigned":
+            return queryset.filter(navigator__isnull=True, status__in=OPEN_STATUSES)
+        if choice == "open":
+            return queryset.filter(status__in=OPEN_STATUSES)
+        return queryset
+
+    def choices(self, changelist: Any) -> Any:
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def __init__(self, request: HttpRequest, *args: Any) -> None:
+        self.user = request.user
+        super().__init__(request, *args)
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -13,8 +194,56 @@ class StatusChangeInline(admin.TabularInline):
     can_delete = False
     fields = ("changed_at", "from_status", "to_status", "changed_by", "note")
     readonly_fields = fields
+    classes = ("collapse",)
+    verbose_name_plural = _("status history")
 
-    def has_add_permission(self, request: object, obj: object = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CaseNoteInline(admin.StackedInline):
+    """Add a note or a contact attempt; notes once written are not edited."""
+
+    model = CaseNote
+    extra = 1
+    can_delete = False
+    fields = ("kind", "outcome", "body")
+    verbose_name = _("new note or contact attempt")
+    verbose_name_plural = _("add a note or contact attempt")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CaseNote]:
+        # Past notes are on the timeline; this inline only adds.
+        return super().get_queryset(request).none()
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return (
+            obj is not None
+            and can_change_case(request.user, obj)
+            and super().has_add_permission(request, obj)
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request, obj)
+
+
+class AppointmentInline(admin.TabularInline):
+    model = Appointment
+    extra = 0
+    can_delete = False
+    fields = ("starts_at", "specialty", "clinician", "modality", "location", "state")
+    readonly_fields = fields
+    verbose_name_plural = _("appointments (book with the button above)")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -23,34 +252,349 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
     list_display = (
         "reference",
         "patient_name",
-        "submitted_at",
         "status",
-        "target_date",
-        "target_state",
+        "days_left_badge",
         "navigator",
+        "cancer_type",
+        "language",
     )
-    list_filter = ("status", "target_state", "cancer_type", "navigator")
+    list_display_links = ("reference", "patient_name")
+    list_filter = (CaseQueueFilter, "status", "target_state", "cancer_type", "navigator")
     search_fields = ("=reference", "last_name", "first_name")
     list_select_related = ("navigator__user",)
-    readonly_fields = (
-        "reference",
-        "status",
-        "submitted_at",
-        "target_date",
-        "target_state",
-        "closed_at",
-        "consent_contact_at",
-        "consent_records_at",
-        "privacy_acknowledged_at",
-    )
-    date_hierarchy = "submitted_at"
-    ordering = ("target_date",)
+    list_per_page = 50
     show_full_result_count = False
-    inlines = (StatusChangeInline,)
+    view_on_site = False
+    actions = ("assign_selected", "take_selected")
+    inlines = (CaseNoteInline, AppointmentInline, StatusChangeInline)
 
-    @admin.display(description="patient", ordering="last_name")
+    # --- The list ----------------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SecondOpinionRequest]:
+        # Not super(): it orders by get_ordering() before the urgency annotation exists.
+        return cases_by_urgency(self.model._default_manager.get_queryset())
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        # Overdue, then at risk, then the soonest target: what a navigator does first.
+        return ["urgency", "target_date", "submitted_at"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[SecondOpinionRequest], search_term: str
+    ) -> tuple[QuerySet[SecondOpinionRequest], bool]:
+        from .models import normalise_reference
+
+        # A reference read over the phone is typed every which way: k7m4 9qxp, K7M49QXP.
+        normalised = normalise_reference(search_term)
+        if len(normalised) == 9 and normalised[4] == "-":
+            return queryset.filter(reference=normalised), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description=_("patient"), ordering="last_name")
     def patient_name(self, obj: SecondOpinionRequest) -> str:
         return obj.patient_name
+
+    @admin.display(description=_("language"), ordering="preferred_language")
+    def language(self, obj: SecondOpinionRequest) -> str:
+        label = obj.preferred_language.upper()
+        return f"{label} + interpreter" if obj.interpreter_needed else label
+
+    @admin.display(description=_("treatment so far"))
+    def treatments_display(self, obj: SecondOpinionRequest) -> str:
+        labels = dict(Treatment.choices)
+        return ", ".join(str(labels.get(value, value)) for value in obj.treatments) or "-"
+
+    @admin.display(description=_("target"), ordering="target_date")
+    def days_left_badge(self, obj: SecondOpinionRequest) -> str:
+        return target_badge(obj)
+
+    # --- The case page -----------------------------------------------------------------
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[tuple[str, dict]]:
+        sections = case_sections_for(request.user)
+        return [
+            (title, {"fields": fields, "classes": ["collapse"] if key in FOLDED_SECTIONS else []})
+            for key, title, fields in CASE_FIELDSETS
+            if key in sections
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is not None and can_change_case(request.user, obj):
+            return WORKFLOW_FIELDS
+        return tuple(field for _key, _title, fields in CASE_FIELDSETS for field in fields)
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> tuple[type, ...]:
+        if obj is None:
+            return ()
+        if sees_case_notes(request.user):
+            return self.inlines
+        return (AppointmentInline,)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Requests arrive through the public forms (or a call, entered there).
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return super().has_change_permission(request)
+        return can_change_case(request.user, obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not CaseNote:
+            super().save_formset(request, form, formset, change)
+            return
+        for note_form in formset.forms:
+            if note_form.has_changed() and note_form.cleaned_data.get("body"):
+                case_note_add(
+                    case=form.instance,
+                    by=request.user,
+                    kind=note_form.cleaned_data["kind"],
+                    outcome=note_form.cleaned_data.get("outcome", ""),
+                    body=note_form.cleaned_data["body"],
+                )
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        case = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if case is not None and self.has_view_or_change_permission(request, case):
+            context.update(self.case_panel_context(request, case))
+        return super().change_view(request, object_id, form_url, context)
+
+    def case_panel_context(
+        self, request: HttpRequest, case: SecondOpinionRequest
+    ) -> dict[str, Any]:
+        user = request.user
+        transitions = []
+        if can_transition_case(user, case):
+            transitions = [
+                (status, Status(status).label)
+                for status in Status.values
+                if status in case.allowed_next_statuses()
+                and status not in {Status.ASSIGNED, Status.SCHEDULED}
+            ]
+        sections = case_sections_for(user)
+        return {
+            "case": case,
+            "case_badge": target_badge(case),
+            "case_days_left": days_left(case.target_date),
+            "case_transitions": transitions,
+            "case_can_book": can_change_case(user, case)
+            and case.status in {Status.READY_TO_SCHEDULE, Status.SCHEDULED},
+            "case_can_take": can_take_case(user, case),
+            "case_can_assign": is_supervisor(user) and case.is_open,
+            "assign_form": AssignForm() if is_supervisor(user) else None,
+            "case_sees_contact": "contact" in sections,
+            "case_timeline": case_timeline(case) if sees_case_notes(user) else [],
+        }
+
+    # --- Case actions (each one a service call) ----------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/transition/", wrap(self.transition_view), name="case_transition"),
+            path("<int:pk>/assign/", wrap(self.assign_view), name="case_assign"),
+            path("<int:pk>/take/", wrap(self.take_view), name="case_take"),
+            path("<int:pk>/book/", wrap(self.book_view), name="case_book"),
+            *super().get_urls(),
+        ]
+
+    def _case_or_404(self, pk: int) -> SecondOpinionRequest:
+        return get_object_or_404(SecondOpinionRequest, pk=pk)
+
+    def _back(self, case: SecondOpinionRequest) -> HttpResponseRedirect:
+        return HttpResponseRedirect(
+            reverse("admin:requests_secondopinionrequest_change", args=[case.pk])
+        )
+
+    def _refuse(self, request: HttpRequest, error: ValidationError) -> None:
+        for message in error.messages:
+            messages.error(request, message)
+
+    def transition_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        case = self._case_or_404(pk)
+        if not can_transition_case(request.user, case):
+            raise PermissionDenied
+        form = TransitionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a status to move the case to."))
+            return self._back(case)
+        try:
+            case_transition(
+                case=case,
+                to_status=form.cleaned_data["to_status"],
+                by=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            self._refuse(request, error)
+        else:
+            messages.success(
+                request,
+                _("Case %(ref)s is now %(status)s.")
+                % {"ref": case.reference, "status": case.get_status_display().lower()},
+            )
+        return self._back(case)
+
+    def assign_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        case = self._case_or_404(pk)
+        if not is_supervisor(request.user):
+            raise PermissionDenied
+        form = AssignForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(form.errors.get("navigator", [])))
+            return self._back(case)
+        try:
+            case_assign(
+                case=case,
+                navigator=form.cleaned_data["navigator"],
+                by=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            self._refuse(request, error)
+        else:
+            messages.success(
+                request,
+                _("Case %(ref)s is assigned to %(name)s.")
+                % {"ref": case.reference, "name": form.cleaned_data["navigator"]},
+            )
+        return self._back(case)
+
+    def take_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        case = self._case_or_404(pk)
+        if not can_take_case(request.user, case):
+            raise PermissionDenied
+        try:
+            case_take(case=case, navigator=navigator_of(request.user))
+        except ValidationError as error:
+            self._refuse(request, error)
+        else:
+            messages.success(request, _("Case %(ref)s is yours.") % {"ref": case.reference})
+        return self._back(case)
+
+    def book_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case = self._case_or_404(pk)
+        if not can_change_case(request.user, case):
+            raise PermissionDenied
+        form = AppointmentForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                appointment_book(case=case, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Appointment booked; the patient will get an email."))
+                return self._back(case)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Book an appointment for %(ref)s") % {"ref": case.reference},
+            "case": case,
+            "form": form,
+            "opts": self.model._meta,
+            "target_deadline": case.target_date,
+        }
+        return TemplateResponse(request, "admin/requests/book_appointment.html", context)
+
+    # --- List actions ------------------------------------------------------------------
+
+    def has_assign_permission(self, request: HttpRequest) -> bool:
+        return is_supervisor(request.user)
+
+    def has_take_permission(self, request: HttpRequest) -> bool:
+        return (
+            request.user.has_perm("requests.take_case") and navigator_of(request.user) is not None
+        )
+
+    @admin.action(description=_("Assign the selected cases to a navigator"), permissions=["assign"])
+    def assign_selected(
+        self, request: HttpRequest, queryset: QuerySet[SecondOpinionRequest]
+    ) -> HttpResponse | None:
+        if "apply" in request.POST:
+            form = AssignForm(request.POST)
+            if form.is_valid():
+                done = 0
+                for case in queryset:
+                    try:
+                        case_assign(
+                            case=case,
+                            navigator=form.cleaned_data["navigator"],
+                            by=request.user,
+                            note=form.cleaned_data["note"],
+                        )
+                        done += 1
+                    except ValidationError as error:
+                        messages.warning(request, f"{case.reference}: {' '.join(error.messages)}")
+                messages.success(
+                    request,
+                    _("%(n)d case(s) assigned to %(name)s.")
+                    % {"n": done, "name": form.cleaned_data["navigator"]},
+                )
+                return None
+        else:
+            form = AssignForm()
+        return render(
+            request,
+            "admin/requests/assign_cases.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Assign cases"),
+                "cases": queryset.select_related("navigator__user"),
+                "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description=_("Take the selected unassigned cases"), permissions=["take"])
+    def take_selected(self, request: HttpRequest, queryset: QuerySet[SecondOpinionRequest]) -> None:
+        navigator = navigator_of(request.user)
+        taken = 0
+        for case in queryset:
+            if not can_take_case(request.user, case):
+                messages.warning(request, _("%(ref)s is not unassigned.") % {"ref": case.reference})
+                continue
+            try:
+                case_take(case=case, navigator=navigator)
+                taken += 1
+            except ValidationError as error:
+                messages.warning(request, f"{case.reference}: {' '.join(error.messages)}")
+        messages.success(request, _("You took %(n)d case(s).") % {"n": taken})
+
+
+def target_badge(case: SecondOpinionRequest) -> str:
+    """Return the coloured badge of a case's target: state and days left."""
+    css = BADGE_CLASSES.get(case.target_state, "badge-ok")
+    if case.target_state in {TargetState.MET, TargetState.MISSED} or not case.is_open:
+        text = case.get_target_state_display()
+    else:
+        left = days_left(case.target_date)
+        if left < 0:
+            text = ngettext("%(n)d day overdue", "%(n)d days overdue", -left) % {"n": -left}
+        elif left == 0:
+            text = _("due today")
+        else:
+            text = ngettext("%(n)d day left", "%(n)d days left", left) % {"n": left}
+    return format_html(
+        '<span class="so-badge {}" title="{}">{}</span>',
+        css,
+        _("Target: %(date)s") % {"date": date_format(case.target_date)},
+        text,
+    )
 
 
 @admin.register(Notification)
@@ -59,6 +603,8 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ("state", "kind")
     search_fields = ("=request__reference",)
     list_select_related = ("request",)
+    show_full_result_count = False
+    actions = ("resend_selected",)
     readonly_fields = (
         "request",
         "kind",
@@ -74,5 +620,18 @@ class NotificationAdmin(admin.ModelAdmin):
         "sent_at",
     )
 
-    def has_add_permission(self, request: object) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("requests.change_notification")
+
+    @admin.action(description=_("Send the selected failed emails again"), permissions=["resend"])
+    def resend_selected(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        resent = sum(
+            notification_resend(notification_id=pk) for pk in queryset.values_list("pk", flat=True)
+        )
+        messages.success(request, _("%(n)d email(s) queued again.") % {"n": resent})

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from navigators.models import Navigator
 from navigators.roles import NAVIGATORS, PATIENT_ADVOCATES, RECORDS_STAFF, SUPERVISORS
-from navigators.services import case_assign
+from navigators.services import case_assign, case_auto_assign
 from requests.choices import (
     ContactMethod,
     CoverageChecked,
@@ -283,10 +283,18 @@ class Command(BaseCommand):
         )
         submitted = timezone.now() - timedelta(days=days_ago)
         SecondOpinionRequest.objects.filter(pk=case.pk).update(
-            submitted_at=submitted, target_date=target_date_for(submitted)
+            submitted_at=submitted,
+            target_date=target_date_for(submitted),
+            consent_contact_at=submitted,
+            consent_records_at=submitted,
+            privacy_acknowledged_at=submitted,
         )
         case.refresh_from_db()
-        if status != Status.NEW:
+        if status == Status.NEW:
+            # What the assignment task does after commit, done now so that the supervisors'
+            # "no navigator fits" alerts are demo data too (and not sent).
+            case_auto_assign(case_id=case.pk)
+        else:
             self._work(rng, case, status, navigator, users)
         # Spread the history over the days since submission, in order.
         changes = list(case.status_changes.order_by("pk"))

@@ -1,0 +1,69 @@
+"""Forms of the staff's case actions: move, assign, book."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from navigators.models import Navigator
+
+from .choices import Status
+from .models import Appointment
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AssignForm(forms.Form):
+    navigator = forms.ModelChoiceField(
+        label=_("Assign to"),
+        queryset=Navigator.objects.select_related("user").filter(user__is_active=True),
+        empty_label=_("Choose a navigator"),
+        error_messages={"required": _("Choose the navigator to assign.")},
+    )
+    note = forms.CharField(label=_("Why (optional)"), required=False, max_length=500)
+
+
+class AppointmentForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("Date and time"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("In the center's local time."),
+    )
+    specialty = forms.ChoiceField(label=_("Specialty"), choices=Appointment.Specialty.choices)
+    clinician = forms.CharField(label=_("Clinician"), max_length=150)
+    modality = forms.ChoiceField(
+        label=_("In person or video"),
+        choices=Appointment.Modality.choices,
+        widget=forms.RadioSelect,
+        initial=Appointment.Modality.IN_PERSON,
+    )
+    location = forms.CharField(
+        label=_("Location"),
+        max_length=200,
+        required=False,
+        help_text=_("Building, floor and clinic, for an in-person visit."),
+    )
+
+    def clean_starts_at(self) -> datetime:
+        starts_at = self.cleaned_data["starts_at"]
+        if starts_at <= timezone.now():
+            raise forms.ValidationError(_("The appointment must be in the future."))
+        return starts_at
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        if data.get("modality") == Appointment.Modality.IN_PERSON and not data.get("location"):
+            self.add_error("location", _("Give the place of an in-person visit."))
+        return data

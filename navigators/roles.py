@@ -1,7 +1,7 @@
 """Staff roles as Django groups with exact permissions (DESIGN.md, "Who uses it").
 
 The groups are created and kept in step by data migrations that call `sync_role_groups`;
-nobody sets them up by hand.
+nobody sets them up by hand. Changing ROLE_PERMISSIONS needs a new such migration.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ _CASE_WORK = {
         "change_appointment",
         "view_appointment",
         "view_notification",
+        "view_targetalert",
+        "view_dashboard",
     ],
     "navigators": ["view_navigator"],
 }
@@ -50,17 +52,22 @@ def sync_role_groups(apps: Any, schema_editor: Any = None) -> None:
 
     # Permissions are normally created after all migrations; create them now to use them.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = original
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, by_app in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)
+        # An older migration runs before the later models exist: it grants what exists, and
+        # the migration that adds a model calls this again to grant the rest.
         wanted = [
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            permission
             for app_label, codenames in by_app.items()
-            for codename in codenames
+            for permission in Permission.objects.filter(
+                content_type__app_label=app_label, codename__in=codenames
+            )
         ]
         group.permissions.set(wanted)

@@ -42,8 +42,14 @@ from .models import (
 )
 from .outbox import notification_resend
 from .selectors import case_timeline, cases_by_urgency
-from .services import appointment_book, case_note_add, case_transition
-from .staff_forms import AppointmentForm, AssignForm, TransitionForm
+from .services import (
+    appointment_book,
+    appointment_cancel,
+    appointment_move,
+    case_note_add,
+    case_transition,
+)
+from .staff_forms import AppointmentForm, AppointmentMoveForm, AssignForm, TransitionForm
 from .targets import days_left
 
 CASE_FIELDSETS: list[tuple[str, str, tuple[str, ...]]] = [
@@ -345,15 +351,20 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
         if formset.model is not CaseNote:
             super().save_formset(request, form, formset, change)
             return
-        for note_form in formset.forms:
-            if note_form.has_changed() and note_form.cleaned_data.get("body"):
-                case_note_add(
-                    case=form.instance,
-                    by=request.user,
-                    kind=note_form.cleaned_data["kind"],
-                    outcome=note_form.cleaned_data.get("outcome", ""),
-                    body=note_form.cleaned_data["body"],
-                )
+        # Notes go through the service (author, audit); the admin's change message reads
+        # what the formset saved, so it is told here.
+        formset.new_objects = [
+            case_note_add(
+                case=form.instance,
+                by=request.user,
+                kind=note_form.cleaned_data["kind"],
+                outcome=note_form.cleaned_data.get("outcome", ""),
+                body=note_form.cleaned_data["body"],
+            )
+            for note_form in formset.forms
+            if note_form.has_changed() and note_form.cleaned_data.get("body")
+        ]
+        formset.changed_objects, formset.deleted_objects = [], []
 
     def change_view(
         self,
@@ -393,6 +404,11 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
             "assign_form": AssignForm() if is_supervisor(user) else None,
             "case_sees_contact": "contact" in sections,
             "case_timeline": case_timeline(case) if sees_case_notes(user) else [],
+            "case_booked": (
+                list(case.appointments.filter(state=Appointment.State.BOOKED))
+                if can_change_case(user, case)
+                else []
+            ),
         }
 
     # --- Case actions (each one a service call) ----------------------------------------
@@ -404,6 +420,11 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
             path("<int:pk>/assign/", wrap(self.assign_view), name="case_assign"),
             path("<int:pk>/take/", wrap(self.take_view), name="case_take"),
             path("<int:pk>/book/", wrap(self.book_view), name="case_book"),
+            path(
+                "<int:pk>/appointments/<int:appointment_pk>/<str:change>/",
+                wrap(self.appointment_change_view),
+                name="case_appointment_change",
+            ),
             *super().get_urls(),
         ]
 
@@ -509,6 +530,38 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
             "target_deadline": case.target_date,
         }
         return TemplateResponse(request, "admin/requests/book_appointment.html", context)
+
+    def appointment_change_view(
+        self, request: HttpRequest, pk: int, appointment_pk: int, change: str
+    ) -> HttpResponse:
+        """Cancel or move a booked appointment (POST), as the case page's buttons do."""
+        if request.method != "POST" or change not in {"cancel", "move"}:
+            return HttpResponse(status=405)
+        case = self._case_or_404(pk)
+        if not can_change_case(request.user, case):
+            raise PermissionDenied
+        appointment = get_object_or_404(Appointment, pk=appointment_pk, request=case)
+        try:
+            if change == "cancel":
+                appointment_cancel(
+                    appointment=appointment, by=request.user, reason=request.POST.get("note", "")
+                )
+                messages.success(request, _("Appointment cancelled."))
+            else:
+                form = AppointmentMoveForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError(
+                        [error for errors in form.errors.values() for error in errors]
+                    )
+                appointment_move(
+                    appointment=appointment,
+                    starts_at=form.cleaned_data["starts_at"],
+                    by=request.user,
+                )
+                messages.success(request, _("Appointment moved; the patient will get an email."))
+        except ValidationError as error:
+            self._refuse(request, error)
+        return self._back(case)
 
     # --- List actions ------------------------------------------------------------------
 

@@ -26,7 +26,18 @@ from .choices import (
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_LENGTH = 8
 
-OPEN_STATUSES = frozenset(Status.values) - {Status.CLOSED, Status.WITHDRAWN, Status.DECLINED}
+# In lifecycle order (a tuple, so that the partial indexes below migrate deterministically).
+OPEN_STATUSES: tuple[str, ...] = (
+    Status.NEW,
+    Status.ASSIGNED,
+    Status.GATHERING_RECORDS,
+    Status.READY_TO_SCHEDULE,
+    Status.SCHEDULED,
+    Status.SEEN,
+    Status.PLAN_DELIVERED,
+)
+# States the target sweep may still change; met and missed are final.
+SWEPT_TARGET_STATES: tuple[str, ...] = (TargetState.ON_TRACK, TargetState.AT_RISK)
 
 # The lifecycle (DESIGN.md). Every status change goes through services.case_transition,
 # which refuses anything not listed here.
@@ -151,6 +162,14 @@ class SecondOpinionRequest(models.Model):
     target_state = models.CharField(
         _("target"), max_length=10, choices=TargetState.choices, default=TargetState.ON_TRACK
     )
+    # The first appointment that still stands (kept by services.request_target_refresh).
+    first_appointment_at = models.DateTimeField(_("first appointment"), null=True, blank=True)
+    seen_at = models.DateTimeField(_("first visit"), null=True, blank=True)
+    plan_target_date = models.DateField(_("plan target date"), null=True, blank=True)
+    plan_delivered_at = models.DateTimeField(_("plan delivered"), null=True, blank=True)
+    plan_target_state = models.CharField(
+        _("plan target"), max_length=10, choices=TargetState.choices, blank=True, default=""
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     decline_reason = models.TextField(_("reason declined"), max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -164,12 +183,34 @@ class SecondOpinionRequest(models.Model):
             ("assign_case", _("Can assign and reassign cases to navigators")),
             ("take_case", _("Can take an unassigned case")),
             ("transition_case", _("Can move a case through its lifecycle")),
+            ("view_dashboard", _("Can see the program dashboard")),
         ]
         indexes = [
             # The admin lists and "My cases": open cases by navigator, soonest target first.
             models.Index(fields=["navigator", "status", "target_date"]),
             models.Index(fields=["status", "target_date"]),
             models.Index(fields=["last_name", "first_name"]),
+            # target_sweep_task: open cases whose target state can still change, by deadline.
+            # Partial, so the sweep's cost follows the open cases, not every case ever.
+            models.Index(
+                fields=["target_date"],
+                name="request_sweep_target_idx",
+                condition=models.Q(status__in=OPEN_STATUSES, target_state__in=SWEPT_TARGET_STATES),
+            ),
+            # target_sweep_task: new cases still waiting for a navigator.
+            models.Index(
+                fields=["submitted_at"],
+                name="request_unassigned_idx",
+                condition=models.Q(status=Status.NEW, navigator__isnull=True),
+            ),
+            # target_sweep_task: the treatment-plan promise of cases seen and waiting for it.
+            models.Index(
+                fields=["plan_target_date"],
+                name="request_sweep_plan_idx",
+                condition=models.Q(status=Status.SEEN, plan_target_state__in=SWEPT_TARGET_STATES),
+            ),
+            # The dashboard's figures over the last 30 and 90 days.
+            models.Index(fields=["submitted_at"], name="request_submitted_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -249,6 +290,31 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class TargetAlert(models.Model):
+    """One alert sent about a case's target: at most one per case and level."""
+
+    class Level(models.TextChoices):
+        AT_RISK = "at_risk", _("At risk of missing the 7-day target")
+        OVERDUE = "overdue", _("Past the 7-day target")
+        UNASSIGNED = "unassigned", _("Still unassigned")
+        PLAN_OVERDUE = "plan_overdue", _("Treatment plan past its target")
+
+    request = models.ForeignKey(
+        SecondOpinionRequest, on_delete=models.CASCADE, related_name="target_alerts"
+    )
+    level = models.CharField(max_length=12, choices=Level.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # Two sweeps running at once (two beat processes by mistake) cannot both alert.
+            models.UniqueConstraint(fields=["request", "level"], name="one_alert_per_case_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} on {self.request_id}"
 
 
 class Assignment(models.Model):
@@ -401,6 +467,10 @@ class Notification(models.Model):
         ASSIGNMENT = "assignment", _("Case assigned to a navigator")
         UNASSIGNED = "unassigned", _("No navigator fits a new case")
         APPOINTMENT = "appointment", _("Appointment booked")
+        ALERT_AT_RISK = "alert_at_risk", _("Alert: case at risk")
+        ALERT_OVERDUE = "alert_overdue", _("Alert: case overdue")
+        ALERT_UNASSIGNED = "alert_unassigned", _("Alert: case still unassigned")
+        ALERT_PLAN_OVERDUE = "alert_plan_overdue", _("Alert: treatment plan overdue")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")

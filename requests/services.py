@@ -21,7 +21,7 @@ from .models import (
     new_reference,
 )
 from .outbox import enqueue_on_commit, notification_owe
-from .targets import target_date_for, target_state_for
+from .targets import plan_target_date_for, target_date_for, target_state_for
 
 TERMINAL_STATUSES = frozenset({Status.CLOSED, Status.WITHDRAWN, Status.DECLINED})
 
@@ -114,7 +114,22 @@ def case_transition(
             locked.closed_at = now
         if to_status == Status.DECLINED:
             locked.decline_reason = note.strip()
-        locked.save(update_fields=["status", "closed_at", "decline_reason", "updated_at"])
+        if to_status == Status.SEEN:
+            _start_plan_target(locked, now)
+        if to_status == Status.PLAN_DELIVERED:
+            _finish_plan_target(locked, now)
+        locked.save(
+            update_fields=[
+                "status",
+                "closed_at",
+                "decline_reason",
+                "seen_at",
+                "plan_target_date",
+                "plan_delivered_at",
+                "plan_target_state",
+                "updated_at",
+            ]
+        )
         change = StatusChange.objects.create(
             request=locked,
             from_status=from_status,
@@ -125,6 +140,20 @@ def case_transition(
         )
     case.refresh_from_db()
     return change
+
+
+def _start_plan_target(case: SecondOpinionRequest, now: datetime) -> None:
+    """Start the second promise: a treatment plan within PLAN_TARGET_DAYS of the first visit."""
+    first_visit = min(case.first_appointment_at or now, now)
+    case.seen_at = first_visit
+    case.plan_target_date = plan_target_date_for(first_visit)
+    case.plan_target_state = TargetState.ON_TRACK
+
+
+def _finish_plan_target(case: SecondOpinionRequest, now: datetime) -> None:
+    case.plan_delivered_at = now
+    on_time = case.plan_target_date is None or timezone.localdate(now) <= case.plan_target_date
+    case.plan_target_state = TargetState.MET if on_time else TargetState.MISSED
 
 
 def _check_transition(case: SecondOpinionRequest, to_status: str, note: str) -> None:
@@ -218,7 +247,12 @@ def appointment_book(
 
 
 def request_target_refresh(*, case: SecondOpinionRequest, now: datetime | None = None) -> str:
-    """Recompute a case's target state from its appointments, save it, and return it."""
+    """Recompute a case's first appointment and met/missed decision, save, return the state.
+
+    Called whenever an appointment is booked, moved or cancelled: met and missed are decided
+    at booking and undone when that appointment goes. The time-driven states (at risk,
+    overdue) are the target sweep's, which also sends their alerts.
+    """
     first = (
         case.appointments.exclude(state=Appointment.State.CANCELLED)
         .order_by("starts_at")
@@ -232,7 +266,58 @@ def request_target_refresh(*, case: SecondOpinionRequest, now: datetime | None =
         current=case.target_state,
         now=now or timezone.now(),
     )
-    if state != case.target_state:
-        SecondOpinionRequest.objects.filter(pk=case.pk).update(target_state=state)
-        case.target_state = state
+    if state not in {TargetState.MET, TargetState.MISSED}:
+        # Undo a decision whose appointment is gone; leave the rest to the sweep.
+        decided = case.target_state in {TargetState.MET, TargetState.MISSED}
+        state = TargetState.ON_TRACK if decided else case.target_state
+    if state != case.target_state or first != case.first_appointment_at:
+        SecondOpinionRequest.objects.filter(pk=case.pk).update(
+            target_state=state, first_appointment_at=first
+        )
+        case.target_state, case.first_appointment_at = state, first
     return state
+
+
+@transaction.atomic
+def appointment_cancel(
+    *, appointment: Appointment, by: AbstractBaseUser | None, reason: str = ""
+) -> None:
+    """Cancel an appointment; a scheduled case left without one goes back to be booked again."""
+    case = SecondOpinionRequest.objects.select_for_update().get(pk=appointment.request_id)
+    updated = Appointment.objects.filter(pk=appointment.pk, state=Appointment.State.BOOKED).update(
+        state=Appointment.State.CANCELLED
+    )
+    if not updated:
+        raise ValidationError(_("Only a booked appointment can be cancelled."), code="not_booked")
+    still_booked = case.appointments.filter(state=Appointment.State.BOOKED).exists()
+    if case.status == Status.SCHEDULED and not still_booked:
+        note = _("Appointment cancelled.") + (f" {reason.strip()}" if reason.strip() else "")
+        case_transition(case=case, to_status=Status.READY_TO_SCHEDULE, by=by, note=note)
+    request_target_refresh(case=case)
+    appointment.refresh_from_db()
+
+
+@transaction.atomic
+def appointment_move(
+    *, appointment: Appointment, starts_at: datetime, by: AbstractBaseUser | None
+) -> Appointment:
+    """Move a booked appointment to a new time and owe the patient an email about it."""
+    case = SecondOpinionRequest.objects.select_for_update().get(pk=appointment.request_id)
+    if starts_at <= timezone.now():
+        raise ValidationError(_("The appointment must be in the future."), code="past")
+    updated = Appointment.objects.filter(pk=appointment.pk, state=Appointment.State.BOOKED).update(
+        starts_at=starts_at
+    )
+    if not updated:
+        raise ValidationError(_("Only a booked appointment can be moved."), code="not_booked")
+    request_target_refresh(case=case)
+    notification_owe(
+        kind=Notification.Kind.APPOINTMENT,
+        recipient=case.contact_email,
+        dedupe_key=f"appointment:{appointment.pk}:{int(starts_at.timestamp())}",
+        request=case,
+        language=case.email_language,
+        context={"appointment_id": appointment.pk},
+    )
+    appointment.refresh_from_db()
+    return appointment

@@ -34,13 +34,25 @@ class AssignForm(forms.Form):
     note = forms.CharField(label=_("Why (optional)"), required=False, max_length=500)
 
 
-class AppointmentForm(forms.Form):
-    starts_at = forms.DateTimeField(
+def _starts_at_field() -> forms.DateTimeField:
+    return forms.DateTimeField(
         label=_("Date and time"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("In the center's local time."),
+        error_messages={
+            "required": _("Give the date and time."),
+            "invalid": _("Give the date and time, such as 2026-12-01 09:30."),
+        },
     )
+
+
+class AppointmentMoveForm(forms.Form):
+    starts_at = _starts_at_field()
+
+
+class AppointmentForm(forms.Form):
+    starts_at = _starts_at_field()
     specialty = forms.ChoiceField(label=_("Specialty"), choices=Appointment.Specialty.choices)
     clinician = forms.CharField(label=_("Clinician"), max_length=150)
     modality = forms.ChoiceField(

@@ -18,6 +18,11 @@ def target_date_for(submitted_at: datetime) -> date:
     return timezone.localdate(submitted_at) + timedelta(days=settings.APPOINTMENT_TARGET_DAYS)
 
 
+def plan_target_date_for(first_visit_at: datetime) -> date:
+    """Return the date by which the treatment plan should be delivered after the first visit."""
+    return timezone.localdate(first_visit_at) + timedelta(days=settings.PLAN_TARGET_DAYS)
+
+
 def target_deadline(target_date: date) -> datetime:
     """Return the moment the target date ends: midnight after it, in the center's zone."""
     zone = timezone.get_default_timezone()
@@ -53,3 +58,24 @@ def target_state_for(
     if deadline - now < timedelta(days=settings.TARGET_WARNING_DAYS):
         return TargetState.AT_RISK
     return TargetState.ON_TRACK
+
+
+def last_target_date_passed(now: datetime) -> date:
+    """Return the latest target date whose deadline has passed at `now` (overdue from then)."""
+    day = timezone.localdate(now)
+    while target_deadline(day) > now:
+        day -= timedelta(days=1)
+    return day
+
+
+def last_target_date_at_risk(now: datetime) -> date:
+    """Return the latest target date that is at risk at `now` (less than the warning away).
+
+    The sweep compares dates with these two bounds, so that the database does the scan;
+    both are derived from target_deadline, the one definition of the deadline.
+    """
+    warning = now + timedelta(days=settings.TARGET_WARNING_DAYS)
+    day = timezone.localdate(warning)
+    while target_deadline(day) >= warning:
+        day -= timedelta(days=1)
+    return day

@@ -9,6 +9,7 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from .outbox import notification_requeue, notification_send
+from .sweep import target_sweep
 
 
 def _backoff(retries: int) -> int:
@@ -41,3 +42,10 @@ def notification_send_task(self: Task, notification_id: int) -> None:
 def notification_requeue_task() -> int:
     """Queue again the owed emails whose task was lost (beat, every two minutes)."""
     return notification_requeue()
+
+
+@shared_task(acks_late=True)
+def target_sweep_task() -> dict[str, object]:
+    """Bring every open case's target state up to date and owe its alerts (beat)."""
+    result = target_sweep()
+    return {"checked": result.checked, "changed": result.changed, "alerts": result.alerts}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import staff_views, views
 
 app_name = "requests"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("request/", views.request_create, name="create"),
     path("request/thanks/", views.request_thanks, name="thanks"),
+    path("dashboard/", staff_views.dashboard, name="dashboard"),
+    path("dashboard/export.csv", staff_views.dashboard_export, name="dashboard_export"),
 ]

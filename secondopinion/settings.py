@@ -177,6 +177,17 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- The program --------------------------------------------------------------------------
+
+APPOINTMENT_TARGET_DAYS = env_int("APPOINTMENT_TARGET_DAYS", 7, minimum=1)
+TARGET_WARNING_DAYS = env_int("TARGET_WARNING_DAYS", 2, minimum=0)
+PLAN_TARGET_DAYS = env_int("PLAN_TARGET_DAYS", 7, minimum=1)
+# A new case nobody has taken after this many hours is brought to the supervisors.
+UNASSIGNED_ALERT_HOURS = env_int("UNASSIGNED_ALERT_HOURS", 4, minimum=1)
+TARGET_SWEEP_MINUTES = env_int("TARGET_SWEEP_MINUTES", 5, minimum=1)
+PATIENT_ACCESS_PHONE = env_str("PATIENT_ACCESS_PHONE", "833-773-3111")
+PROGRAM_NAME = "Cancer Second Opinion Program"
+
 # --- Celery -------------------------------------------------------------------------------
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
@@ -213,6 +224,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 120.0,
         "options": {"expires": 110},
     },
+    "target-sweep": {
+        "task": "requests.tasks.target_sweep_task",
+        "schedule": 60.0 * TARGET_SWEEP_MINUTES,
+        "options": {"expires": 60.0 * TARGET_SWEEP_MINUTES - 10},
+    },
 }
 
 # --- Email --------------------------------------------------------------------------------
@@ -234,13 +250,6 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6, minimum=1)
 # The first retry waits this many seconds; each next one twice as long, at most 30 minutes.
 EMAIL_RETRY_BACKOFF = env_int("EMAIL_RETRY_BACKOFF", 30, minimum=1)
-
-# --- The program --------------------------------------------------------------------------
-
-APPOINTMENT_TARGET_DAYS = env_int("APPOINTMENT_TARGET_DAYS", 7, minimum=1)
-TARGET_WARNING_DAYS = env_int("TARGET_WARNING_DAYS", 2, minimum=0)
-PATIENT_ACCESS_PHONE = env_str("PATIENT_ACCESS_PHONE", "833-773-3111")
-PROGRAM_NAME = "Cancer Second Opinion Program"
 
 # --- Auth, i18n, static -------------------------------------------------------------------
 

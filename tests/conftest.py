@@ -23,12 +23,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
 
 from navigators.models import Navigator
-from navigators.roles import NAVIGATORS, PATIENT_ADVOCATES, RECORDS_STAFF, SUPERVISORS
+from navigators.roles import (
+    NAVIGATORS,
+    PATIENT_ADVOCATES,
+    RECORDS_STAFF,
+    SUPERVISORS,
+    sync_role_groups,
+)
 from requests.models import SecondOpinionRequest
 from requests.services import request_submit
 from secondopinion.celery import app as celery_app
@@ -265,6 +272,9 @@ def make_staff(username: str, role: str | None, **extra: Any) -> Any:
         **extra,
     )
     if role:
+        if not Group.objects.filter(name=role).exists():
+            # A transactional test before this one flushed the groups the migrations made.
+            sync_role_groups(django_apps)
         user.groups.add(Group.objects.get(name=role))
     return user
 

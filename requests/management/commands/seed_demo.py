@@ -40,6 +40,7 @@ from requests.services import (
     request_submit,
     request_target_refresh,
 )
+from requests.sweep import target_sweep
 from requests.targets import target_date_for
 
 User = get_user_model()
@@ -214,6 +215,7 @@ class Command(BaseCommand):
             for status, count, (newest, oldest) in PLAN:
                 for _index in range(count):
                     self._one_request(rng, status, rng.uniform(newest, oldest), navigators, users)
+            target_sweep()
             Notification.objects.update(
                 state=Notification.State.SENT,
                 sent_at=timezone.now(),

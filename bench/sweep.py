@@ -1,0 +1,181 @@
+"""Benchmark of the target sweep at the size of a real program, on PostgreSQL.
+
+Seeds ROWS requests (OPEN of them open, submitted over the last 7 days; the rest closed over
+the past years) into its own database, then prints the query plan of the sweep's scan and
+the time of a first sweep (which records the alerts due) and of steady-state sweeps.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/secondopinion_bench \\
+        .venv/bin/python bench/sweep.py [--rows 1000000] [--open 50000]
+
+It creates the database when missing. It prints figures; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "secondopinion.settings")
+os.environ.pop("REDIS_URL", None)
+
+SEED_SQL = """
+INSERT INTO requests_secondopinionrequest (
+    reference, requester_type, requester_first_name, requester_last_name,
+    requester_relationship, requester_email, requester_phone, first_name, last_name,
+    date_of_birth, email, phone, preferred_contact_method, preferred_contact_time,
+    preferred_language, other_language, interpreter_needed, city, state, zip_code,
+    cancer_type, treatments, current_oncologist, current_facility, questions,
+    insurance_carrier, insurance_member_id, coverage_checked, needs_records_help,
+    needs_travel, needs_lodging, needs_financial, consent_contact_at,
+    privacy_acknowledged_at, status, navigator_id, assigned_at, submitted_at, target_date,
+    target_state, first_appointment_at, plan_target_state, closed_at, decline_reason,
+    created_at, updated_at
+)
+SELECT
+    'B' || lpad(g::text, 8, '0'), 'patient', '', '', '', '', '',
+    'Bench', 'Patient' || g, DATE '1960-01-01' + (g %% 15000), 'bench@example.com',
+    '+16175550000', 'phone', 'any', 'en', '', false, 'Boston', 'MA', '02115',
+    'breast', '[]'::jsonb, '', '', '', '', '', 'no', false, false, false, false,
+    s.submitted, s.submitted,
+    CASE WHEN s.open THEN 'gathering_records' ELSE 'closed' END,
+    CASE WHEN s.open THEN %(first_navigator)s + (g %% %(navigators)s) END,
+    CASE WHEN s.open THEN s.submitted END,
+    s.submitted,
+    (s.submitted AT TIME ZONE %(zone)s)::date + %(target_days)s,
+    CASE WHEN s.open THEN 'on_track' ELSE 'met' END,
+    CASE WHEN s.open THEN NULL ELSE s.submitted + interval '5 days' END,
+    '',
+    CASE WHEN s.open THEN NULL ELSE s.submitted + interval '30 days' END,
+    '', s.submitted, s.submitted
+FROM generate_series(1, %(rows)s) AS g
+CROSS JOIN LATERAL (
+    SELECT
+        g <= %(open)s AS open,
+        CASE WHEN g <= %(open)s
+            THEN now() - (g::float / %(open)s) * interval '7 days'
+            ELSE now() - interval '30 days' - (g::float / %(rows)s) * interval '1800 days'
+        END AS submitted
+) AS s
+"""
+
+
+def ensure_database(url: str) -> None:
+    import psycopg2
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--open", type=int, default=50_000)
+    parser.add_argument("--navigators", type=int, default=25)
+    parser.add_argument("--sweeps", type=int, default=3)
+    args = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        print("Set DATABASE_URL to a PostgreSQL database (it is created when missing).")
+        return 2
+    ensure_database(url)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+
+    from navigators.models import Navigator
+    from requests.models import OPEN_STATUSES, SWEPT_TARGET_STATES, SecondOpinionRequest
+    from requests.sweep import target_sweep
+    from secondopinion.celery import app as celery_app
+
+    # Alerts are queued to an in-memory broker: the bench measures the sweep, not email.
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = "memory://localhost/"
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE requests_secondopinionrequest, navigators_navigator RESTART IDENTITY CASCADE"
+        )
+    User = get_user_model()
+    User.objects.filter(username__startswith="bench-nav-").delete()
+    navigators = [
+        Navigator.objects.create(
+            user=User.objects.create_user(
+                username=f"bench-nav-{index}", email=f"nav{index}@example.org", is_staff=True
+            ),
+            disease_groups=["breast"],
+            languages=["en"],
+            capacity=10_000,
+        )
+        for index in range(args.navigators)
+    ]
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            SEED_SQL,
+            {
+                "rows": args.rows,
+                "open": args.open,
+                "navigators": args.navigators,
+                "first_navigator": navigators[0].pk,
+                "zone": settings.TIME_ZONE,
+                "target_days": settings.APPOINTMENT_TARGET_DAYS,
+            },
+        )
+        cursor.execute("ANALYZE requests_secondopinionrequest")
+    seconds = time.perf_counter() - started
+    print(f"Seeded {args.rows:,} requests ({args.open:,} open) in {seconds:.1f} s")
+
+    from django.utils import timezone
+
+    from requests.choices import TargetState
+    from requests.targets import last_target_date_at_risk
+
+    scan = SecondOpinionRequest.objects.filter(
+        status__in=OPEN_STATUSES,
+        target_state__in=SWEPT_TARGET_STATES,
+        target_state=TargetState.ON_TRACK,
+        target_date__lte=last_target_date_at_risk(timezone.now()),
+    ).order_by("pk")[:500]
+    print("\nQuery plan of the sweep's at-risk scan (one batch of 500):")
+    print(scan.explain(analyze=True))
+
+    for run in range(1, args.sweeps + 1):
+        started = time.perf_counter()
+        result = target_sweep()
+        elapsed = time.perf_counter() - started
+        kind = "first sweep (records the alerts due)" if run == 1 else "steady-state sweep"
+        print(
+            f"\nSweep {run}, {kind}: {elapsed:.2f} s; {result.checked:,} cases checked, "
+            f"changed {result.changed}, alerts {result.alerts}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

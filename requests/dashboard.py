@@ -1,0 +1,204 @@
+"""The program's figures for the staff dashboard: computed in the database.
+
+"Within target" counts the cases whose target is decided: met (first appointment before the
+target date ended), missed (after it) or overdue (target passed with no appointment).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from .choices import DiseaseGroup, TargetState
+from .models import OPEN_STATUSES, SecondOpinionRequest
+
+DECIDED = Q(target_state__in=[TargetState.MET, TargetState.MISSED, TargetState.OVERDUE])
+WITHIN = Q(target_state=TargetState.MET)
+WINDOWS = (30, 90)
+
+
+class MedianDays(Aggregate):
+    """PostgreSQL: the median of `end - start`, in days (rows without `end` are ignored)."""
+
+    template = (
+        "PERCENTILE_CONT(0.5) WITHIN GROUP "
+        "(ORDER BY EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0)"
+    )
+    arg_joiner = " - "
+    output_field = FloatField()
+
+    def __init__(self, end: str, start: str, **extra: Any) -> None:
+        super().__init__(F(end), F(start), **extra)
+
+
+@dataclass(frozen=True)
+class Performance:
+    label: str
+    cases: int
+    decided: int
+    within: int
+    median_days: float | None
+
+    @property
+    def share(self) -> float | None:
+        """Return the share of decided cases that met the target, from 0 to 1."""
+        return self.within / self.decided if self.decided else None
+
+
+def open_by_target_state() -> dict[str, int]:
+    """Return the number of open cases in each target state."""
+    counts = dict.fromkeys(TargetState.values, 0)
+    rows = (
+        SecondOpinionRequest.objects.filter(status__in=OPEN_STATUSES)
+        .values("target_state")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    counts.update({row["target_state"]: row["count"] for row in rows})
+    return counts
+
+
+def cases_needing_attention(state: str, limit: int = 100) -> QuerySet[SecondOpinionRequest]:
+    """Return open cases in a target state (at risk or overdue), soonest target first."""
+    return (
+        SecondOpinionRequest.objects.filter(status__in=OPEN_STATUSES, target_state=state)
+        .select_related("navigator__user")
+        .order_by("target_date", "submitted_at")[:limit]
+    )
+
+
+def performance(
+    *, days: int, group_by: str | None = None, now: datetime | None = None
+) -> list[Performance]:
+    """Return the target figures of requests submitted in the last `days` days.
+
+    One row for the whole program, or one per value of `group_by` ("navigator" or
+    "cancer_type").
+    """
+    since = (now or timezone.now()) - timedelta(days=days)
+    queryset = SecondOpinionRequest.objects.filter(submitted_at__gte=since)
+    aggregates: dict[str, Any] = {
+        "cases": Count("id"),
+        "decided": Count("id", filter=DECIDED),
+        "within": Count("id", filter=WITHIN),
+    }
+    if connection.vendor == "postgresql":
+        aggregates["median"] = MedianDays("first_appointment_at", "submitted_at")
+    if group_by is None:
+        row = queryset.aggregate(**aggregates)
+        medians = _medians_in_python(queryset, None) if "median" not in row else {}
+        return [_performance("All requests", row, medians.get(None))]
+    key = {"navigator": "navigator_id", "cancer_type": "cancer_type"}[group_by]
+    rows = queryset.values(key).annotate(**aggregates).order_by(key)
+    medians = _medians_in_python(queryset, key) if connection.vendor != "postgresql" else {}
+    labels = _group_labels(group_by)
+    return [
+        _performance(labels.get(row[key], "Unassigned"), row, medians.get(row[key])) for row in rows
+    ]
+
+
+def weekly(*, weeks: int = 12, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Return, for each of the last `weeks` weeks, the requests received and the share met."""
+    now = now or timezone.now()
+    start = timezone.localtime(now) - timedelta(weeks=weeks)
+    rows = (
+        SecondOpinionRequest.objects.filter(submitted_at__gte=start)
+        .annotate(week=TruncWeek("submitted_at"))
+        .values("week")
+        .annotate(
+            cases=Count("id"),
+            decided=Count("id", filter=DECIDED),
+            within=Count("id", filter=WITHIN),
+        )
+        .order_by("week")
+    )
+    by_week = {
+        row["week"].date() if hasattr(row["week"], "date") else row["week"]: row for row in rows
+    }
+    first_monday = (start - timedelta(days=start.weekday())).date()
+    result = []
+    for index in range(weeks + 1):
+        week = first_monday + timedelta(weeks=index)
+        row = by_week.get(week, {"cases": 0, "decided": 0, "within": 0})
+        share = row["within"] / row["decided"] if row["decided"] else None
+        result.append({"week": week, "cases": row["cases"], "share": share})
+    return result
+
+
+def weekly_chart(
+    rows: list[dict[str, Any]], *, width: int = 720, height: int = 240
+) -> dict[str, Any]:
+    """Return the coordinates of an SVG chart: bars of volume, a line of share within target."""
+    left, bottom, top = 40, 30, 10
+    plot_height = height - bottom - top
+    step = (width - left - 10) / max(len(rows), 1)
+    most = max((row["cases"] for row in rows), default=0) or 1
+    bars, points = [], []
+    for index, row in enumerate(rows):
+        x = left + index * step
+        bar_height = plot_height * row["cases"] / most
+        bars.append(
+            {
+                "x": round(x + step * 0.15, 1),
+                "width": round(step * 0.7, 1),
+                "y": round(top + plot_height - bar_height, 1),
+                "height": round(bar_height, 1),
+                "label": row["week"].strftime("%b %d"),
+                "cases": row["cases"],
+                "label_x": round(x + step / 2, 1),
+            }
+        )
+        if row["share"] is not None:
+            points.append(f"{x + step / 2:.1f},{top + plot_height * (1 - row['share']):.1f}")
+    return {
+        "width": width,
+        "height": height,
+        "bars": bars,
+        "line": " ".join(points),
+        "most": most,
+        "axis_y": top + plot_height,
+        "left": left,
+        "top": top,
+        "label_y": height - 8,
+    }
+
+
+def _performance(label: str, row: dict[str, Any], python_median: float | None) -> Performance:
+    median = row.get("median", python_median)
+    return Performance(
+        label=str(label),
+        cases=row["cases"],
+        decided=row["decided"],
+        within=row["within"],
+        median_days=round(median, 1) if median is not None else None,
+    )
+
+
+def _medians_in_python(
+    queryset: QuerySet[SecondOpinionRequest], key: str | None
+) -> dict[Any, float]:
+    """Return medians where the database has no PERCENTILE_CONT (SQLite, for local use)."""
+    days: dict[Any, list[float]] = {}
+    rows = queryset.filter(first_appointment_at__isnull=False).values_list(
+        key or "pk", "submitted_at", "first_appointment_at"
+    )
+    for group, submitted, first in rows:
+        days.setdefault(group if key else None, []).append(
+            (first - submitted).total_seconds() / 86400
+        )
+    return {group: statistics.median(values) for group, values in days.items()}
+
+
+def _group_labels(group_by: str) -> dict[Any, str]:
+    if group_by == "cancer_type":
+        return {value: str(label) for value, label in DiseaseGroup.choices}
+    from navigators.models import Navigator
+
+    return {navigator.pk: str(navigator) for navigator in Navigator.objects.select_related("user")}

@@ -1,0 +1,116 @@
+"""Staff pages outside the admin: the program dashboard and its CSV export."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from .choices import TargetState
+from .dashboard import (
+    WINDOWS,
+    cases_needing_attention,
+    open_by_target_state,
+    performance,
+    weekly,
+    weekly_chart,
+)
+
+
+def _require_dashboard(request: HttpRequest) -> None:
+    if not request.user.has_perm("requests.view_dashboard"):
+        raise PermissionDenied
+
+
+def _figures() -> dict[str, Any]:
+    return {
+        "overall": {days: performance(days=days)[0] for days in WINDOWS},
+        "by_navigator": {days: performance(days=days, group_by="navigator") for days in WINDOWS},
+        "by_group": {days: performance(days=days, group_by="cancer_type") for days in WINDOWS},
+    }
+
+
+@never_cache
+@staff_member_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Show open cases by target state, the cases at risk, and how the program performs."""
+    _require_dashboard(request)
+    weeks = weekly()
+    context = {
+        **admin.site.each_context(request),
+        "title": "Program dashboard",
+        "open_counts": [
+            (TargetState(state).label, state, count)
+            for state, count in open_by_target_state().items()
+            if state in {TargetState.ON_TRACK, TargetState.AT_RISK, TargetState.OVERDUE}
+        ],
+        "at_risk": cases_needing_attention(TargetState.AT_RISK),
+        "overdue": cases_needing_attention(TargetState.OVERDUE),
+        "windows": WINDOWS,
+        "weeks": weeks,
+        "chart": weekly_chart(weeks),
+        **_figures(),
+    }
+    return render(request, "requests/dashboard.html", context)
+
+
+@never_cache
+@staff_member_required
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    """Download the dashboard's figures as CSV."""
+    _require_dashboard(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="second-opinion-figures-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "section",
+            "group",
+            "days",
+            "requests",
+            "decided",
+            "within_target",
+            "share_within_target",
+            "median_days_to_first_appointment",
+        ]
+    )
+    figures = _figures()
+    for days in WINDOWS:
+        rows = [("program", figures["overall"][days])]
+        rows += [("navigator", row) for row in figures["by_navigator"][days]]
+        rows += [("disease_group", row) for row in figures["by_group"][days]]
+        for section, row in rows:
+            writer.writerow(
+                [
+                    section,
+                    row.label,
+                    days,
+                    row.cases,
+                    row.decided,
+                    row.within,
+                    "" if row.share is None else f"{row.share:.3f}",
+                    "" if row.median_days is None else row.median_days,
+                ]
+            )
+    for week in weekly():
+        writer.writerow(
+            [
+                "week",
+                week["week"].isoformat(),
+                7,
+                week["cases"],
+                "",
+                "",
+                "" if week["share"] is None else f"{week['share']:.3f}",
+                "",
+            ]
+        )
+    return response

@@ -1,0 +1,262 @@
+"""The target sweep: keep every open case's target state current and alert once per level.
+
+Run by beat every TARGET_SWEEP_MINUTES (target_sweep_task) and by `manage.py sweep_targets`.
+Two sweeps may run at once (two beat processes by mistake): each claims its batch of cases
+with SELECT ... FOR UPDATE SKIP LOCKED, and the unique (case, level) constraint of
+TargetAlert stops a second alert even if a case were ever seen by both.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .choices import Status, TargetState
+from .models import (
+    OPEN_STATUSES,
+    SWEPT_TARGET_STATES,
+    Notification,
+    SecondOpinionRequest,
+    TargetAlert,
+)
+from .outbox import notification_enqueue
+from .targets import last_target_date_at_risk, last_target_date_passed, target_deadline
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+SUPERVISORS_GROUP = "Supervisors"
+ALERT_KINDS = {
+    TargetAlert.Level.AT_RISK: Notification.Kind.ALERT_AT_RISK,
+    TargetAlert.Level.OVERDUE: Notification.Kind.ALERT_OVERDUE,
+    TargetAlert.Level.UNASSIGNED: Notification.Kind.ALERT_UNASSIGNED,
+    TargetAlert.Level.PLAN_OVERDUE: Notification.Kind.ALERT_PLAN_OVERDUE,
+}
+
+
+@dataclass
+class SweepResult:
+    checked: int = 0
+    changed: dict[str, int] = field(default_factory=dict)
+    alerts: dict[str, int] = field(default_factory=dict)
+
+    def count(self, bucket: dict[str, int], key: str) -> None:
+        bucket[str(key)] = bucket.get(str(key), 0) + 1
+
+
+def target_sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> SweepResult:
+    """Move open cases between on track, at risk and overdue, and owe each alert once."""
+    now = now or timezone.now()
+    result = SweepResult()
+    supervisors = list(_supervisors())
+    _sweep_appointment_targets(now, batch_size, supervisors, result)
+    _sweep_plan_targets(now, batch_size, result)
+    _sweep_unassigned(now, batch_size, supervisors, result)
+    logger.info(
+        "Target sweep: %s cases checked, changed %s, alerts %s.",
+        result.checked,
+        result.changed,
+        result.alerts,
+    )
+    return result
+
+
+def _supervisors() -> QuerySet[AbstractBaseUser]:
+    return (
+        get_user_model()
+        .objects.filter(groups__name=SUPERVISORS_GROUP, is_active=True)
+        .exclude(email="")
+    )
+
+
+def _transition(
+    candidates: QuerySet[SecondOpinionRequest],
+    field: str,
+    state: str,
+    batch_size: int,
+    result: SweepResult,
+    alert: Callable[[list[SecondOpinionRequest]], None] | None = None,
+) -> None:
+    """Move every candidate to `state`, a batch per transaction, alerting in the same one.
+
+    The candidates are claimed with SELECT ... FOR UPDATE SKIP LOCKED: a second sweep
+    running at the same time skips them, so each transition (and its alert) happens in
+    exactly one sweep.
+    """
+    while True:
+        with transaction.atomic():
+            batch = list(
+                candidates.select_related("navigator__user")
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                return
+            SecondOpinionRequest.objects.filter(pk__in=[case.pk for case in batch]).update(
+                **{field: state}
+            )
+            result.checked += len(batch)
+            key = str(state) if field == "target_state" else f"plan_{state}"
+            result.changed[key] = result.changed.get(key, 0) + len(batch)
+            if alert is not None:
+                alert(batch)
+        if len(batch) < batch_size:
+            return
+
+
+def _sweep_appointment_targets(
+    now: datetime, batch_size: int, supervisors: list[AbstractBaseUser], result: SweepResult
+) -> None:
+    # Served by the partial index request_sweep_target_idx: open cases whose state can still
+    # change, by target date; a case on track far from its target is not even read.
+    swept = SecondOpinionRequest.objects.filter(
+        status__in=OPEN_STATUSES, target_state__in=SWEPT_TARGET_STATES
+    )
+    passed = swept.filter(target_date__lte=last_target_date_passed(now))
+
+    def alert_overdue(batch: list[SecondOpinionRequest]) -> None:
+        _raise_alerts(
+            [
+                (case, TargetAlert.Level.OVERDUE, _navigator_users(case) + supervisors)
+                for case in batch
+            ],
+            now,
+            result,
+        )
+
+    def alert_at_risk(batch: list[SecondOpinionRequest]) -> None:
+        _raise_alerts(
+            [
+                (case, TargetAlert.Level.AT_RISK, _navigator_users(case) or supervisors)
+                for case in batch
+            ],
+            now,
+            result,
+        )
+
+    _transition(
+        passed.filter(first_appointment_at__isnull=True),
+        "target_state",
+        TargetState.OVERDUE,
+        batch_size,
+        result,
+        alert_overdue,
+    )
+    # Booked, but after the target date: now that the date has passed, it is missed.
+    _transition(
+        passed.filter(first_appointment_at__isnull=False),
+        "target_state",
+        TargetState.MISSED,
+        batch_size,
+        result,
+    )
+    at_risk = swept.filter(
+        target_state=TargetState.ON_TRACK, target_date__lte=last_target_date_at_risk(now)
+    )
+    _transition(at_risk, "target_state", TargetState.AT_RISK, batch_size, result, alert_at_risk)
+
+
+def _navigator_users(case: SecondOpinionRequest) -> list[AbstractBaseUser]:
+    return [case.navigator.user] if case.navigator else []
+
+
+def _sweep_plan_targets(now: datetime, batch_size: int, result: SweepResult) -> None:
+    # Served by the partial index request_sweep_plan_idx.
+    late = SecondOpinionRequest.objects.filter(
+        status=Status.SEEN,
+        plan_target_state__in=SWEPT_TARGET_STATES,
+        plan_target_date__lte=last_target_date_passed(now),
+    )
+
+    def alert(batch: list[SecondOpinionRequest]) -> None:
+        _raise_alerts(
+            [(case, TargetAlert.Level.PLAN_OVERDUE, _navigator_users(case)) for case in batch],
+            now,
+            result,
+        )
+
+    _transition(late, "plan_target_state", TargetState.OVERDUE, batch_size, result, alert)
+
+
+def _sweep_unassigned(
+    now: datetime, batch_size: int, supervisors: list[AbstractBaseUser], result: SweepResult
+) -> None:
+    # Served by the partial index request_unassigned_idx.
+    cutoff = now - timedelta(hours=settings.UNASSIGNED_ALERT_HOURS)
+    waiting = SecondOpinionRequest.objects.filter(
+        status=Status.NEW, navigator__isnull=True, submitted_at__lt=cutoff
+    ).exclude(target_alerts__level=TargetAlert.Level.UNASSIGNED)
+    last_pk = 0
+    while True:
+        batch = list(waiting.filter(pk__gt=last_pk).order_by("pk")[:batch_size])
+        if not batch:
+            return
+        result.checked += len(batch)
+        with transaction.atomic():
+            _raise_alerts(
+                [(case, TargetAlert.Level.UNASSIGNED, supervisors) for case in batch], now, result
+            )
+        last_pk = batch[-1].pk
+
+
+def _raise_alerts(
+    due: list[tuple[SecondOpinionRequest, str, list[AbstractBaseUser]]],
+    now: datetime,
+    result: SweepResult,
+) -> None:
+    """Record each (case, level) alert not yet recorded, and owe its emails, in bulk."""
+    if not due:
+        return
+    created = _insert_alerts([(case.pk, level) for case, level, _recipients in due], now)
+    owed = []
+    for case, level, recipients in due:
+        alert_id = created.get((case.pk, str(level)))
+        if alert_id is None:
+            continue  # Recorded before, by this sweep's past runs or by another sweep.
+        result.count(result.alerts, level)
+        hours_left = max(int((target_deadline(case.target_date) - now).total_seconds() // 3600), 0)
+        for user in {user.pk: user for user in recipients if user.email}.values():
+            owed.append(
+                Notification(
+                    kind=ALERT_KINDS[level],
+                    recipient=user.email,
+                    dedupe_key=f"alert:{alert_id}:{user.pk}",
+                    request=case,
+                    created_at=now,
+                    context={
+                        "staff_first_name": user.first_name,
+                        "target_date": case.target_date.isoformat(),
+                        "hours_left": hours_left,
+                    },
+                )
+            )
+    for notification in Notification.objects.bulk_create(owed):
+        notification_enqueue(notification_id=notification.pk)
+
+
+def _insert_alerts(pairs: list[tuple[int, str]], now: datetime) -> dict[tuple[int, str], int]:
+    """Insert the alerts that do not exist yet; return the ids of those this call inserted.
+
+    INSERT ... ON CONFLICT DO NOTHING RETURNING tells exactly which rows are ours: of two
+    sweeps inserting the same (case, level), one gets the row back and the other nothing.
+    """
+    table = connection.ops.quote_name(TargetAlert._meta.db_table)
+    placeholders = ", ".join(["(%s, %s, %s)"] * len(pairs))
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    params = [value for pk, level in pairs for value in (pk, str(level), stamp)]
+    sql = (
+        f"INSERT INTO {table} (request_id, level, created_at) VALUES {placeholders} "  # noqa: S608 (table name from the model, values are parameters)
+        "ON CONFLICT (request_id, level) DO NOTHING RETURNING id, request_id, level"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(request_id, level): pk for pk, request_id, level in cursor.fetchall()}

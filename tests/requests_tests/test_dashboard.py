@@ -1,0 +1,110 @@
+"""The staff dashboard: who may see it, and that its figures are right."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from requests.choices import TargetState
+from requests.dashboard import open_by_target_state, performance, weekly, weekly_chart
+from requests.models import SecondOpinionRequest
+from tests.conftest import make_request
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def figures_data() -> None:
+    """Four decided cases in the last 30 days: 3 met (2, 4 and 6 days), 1 overdue."""
+    now = timezone.now()
+    for days_to_visit, state in ((2, "met"), (4, "met"), (6, "met"), (None, "overdue")):
+        case = make_request()
+        submitted = now - timedelta(days=10)
+        SecondOpinionRequest.objects.filter(pk=case.pk).update(
+            submitted_at=submitted,
+            target_state=state,
+            first_appointment_at=submitted + timedelta(days=days_to_visit)
+            if days_to_visit
+            else None,
+        )
+    old = make_request()
+    SecondOpinionRequest.objects.filter(pk=old.pk).update(
+        submitted_at=now - timedelta(days=60),
+        target_state="missed",
+        first_appointment_at=now - timedelta(days=50),
+    )
+
+
+def test_program_figures(figures_data) -> None:
+    last30 = performance(days=30)[0]
+    assert (last30.cases, last30.decided, last30.within) == (4, 4, 3)
+    assert last30.share == pytest.approx(0.75)
+    assert last30.median_days == pytest.approx(4.0)
+    last90 = performance(days=90)[0]
+    assert (last90.cases, last90.decided, last90.within) == (5, 5, 3)
+    assert last90.median_days == pytest.approx(5.0)
+
+
+def test_figures_by_disease_group_and_navigator(figures_data) -> None:
+    rows = performance(days=30, group_by="cancer_type")
+    assert [(row.label, row.within, row.decided) for row in rows] == [("Breast cancer", 3, 4)]
+    rows = performance(days=30, group_by="navigator")
+    assert [(row.label, row.cases) for row in rows] == [("Unassigned", 4)]
+
+
+def test_open_cases_by_state(figures_data) -> None:
+    counts = open_by_target_state()
+    assert counts[TargetState.OVERDUE] == 1
+    assert counts[TargetState.MET] == 3
+
+
+def test_weekly_chart_has_a_bar_per_week(figures_data) -> None:
+    weeks = weekly(weeks=12)
+    assert len(weeks) == 13
+    assert sum(week["cases"] for week in weeks) == 5
+    chart = weekly_chart(weeks)
+    assert len(chart["bars"]) == 13
+    assert chart["line"]
+
+
+@pytest.mark.parametrize("role", ["supervisor", "navigator_user"])
+def test_dashboard_shows_figures_to_navigators_and_supervisors(
+    client, request, role, figures_data
+) -> None:
+    client.force_login(request.getfixturevalue(role))
+    response = client.get("/dashboard/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "75%" in html
+    assert "<svg" in html
+    assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("role", ["records_user", "advocate_user"])
+def test_dashboard_refuses_other_roles(client, request, role) -> None:
+    client.force_login(request.getfixturevalue(role))
+    assert client.get("/dashboard/").status_code == 403
+    assert client.get("/dashboard/export.csv").status_code == 403
+
+
+def test_dashboard_sends_anonymous_users_to_login(client) -> None:
+    for url in ("/dashboard/", "/dashboard/export.csv"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]
+
+
+def test_csv_export(client, supervisor, figures_data) -> None:
+    client.force_login(supervisor)
+    response = client.get("/dashboard/export.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][0] == "section"
+    program30 = next(row for row in rows if row[0] == "program" and row[2] == "30")
+    assert program30[3:7] == ["4", "4", "3", "0.750"]
+    assert "Maria" not in response.content.decode()

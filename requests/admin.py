@@ -174,6 +174,8 @@ class CaseQueueFilter(admin.SimpleListFilter):
         choice = self.value()
         if choice == "mine":
             navigator = navigator_of(request.user)
+            if navigator is None:
+                return queryset.none()  # Staff who do not navigate have no cases of their own.
             return queryset.filter(navigator=navigator, status__in=OPEN_STATUSES)
         if choice == "unassigned":
             return queryset.filter(navigator__isnull=True, status__in=OPEN_STATUSES)
@@ -192,6 +194,19 @@ class CaseQueueFilter(admin.SimpleListFilter):
     def __init__(self, request: HttpRequest, *args: Any) -> None:
         self.user = request.user
         super().__init__(request, *args)
+
+
+class NavigatorFilter(admin.RelatedFieldListFilter):
+    """The navigator filter, naming navigators from one query (not one per navigator)."""
+
+    def field_choices(
+        self, field: Any, request: HttpRequest, model_admin: Any
+    ) -> list[tuple[int, str]]:
+        from navigators.models import Navigator
+
+        return [
+            (navigator.pk, str(navigator)) for navigator in Navigator.objects.select_related("user")
+        ]
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -265,7 +280,13 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
         "language",
     )
     list_display_links = ("reference", "patient_name")
-    list_filter = (CaseQueueFilter, "status", "target_state", "cancer_type", "navigator")
+    list_filter = (
+        CaseQueueFilter,
+        "status",
+        "target_state",
+        "cancer_type",
+        ("navigator", NavigatorFilter),
+    )
     search_fields = ("=reference", "last_name", "first_name")
     list_select_related = ("navigator__user",)
     list_per_page = 50

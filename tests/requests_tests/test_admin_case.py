@@ -1,0 +1,671 @@
+"""The case admin: who may do what, the lists each role starts on, the case page, queries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from html.parser import HTMLParser
+from itertools import product
+from typing import Any
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from navigators.models import Navigator
+from navigators.roles import NAVIGATORS
+from requests.choices import Status, TargetState
+from requests.models import (
+    Appointment,
+    Assignment,
+    CaseNote,
+    Notification,
+    SecondOpinionRequest,
+    StatusChange,
+)
+from tests.conftest import DIAGNOSIS_TEXT, make_request, make_staff
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "admin:requests_secondopinionrequest_changelist"
+CHANGE = "admin:requests_secondopinionrequest_change"
+NEW_PHONE = "+16175559876"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """Hash the staff's passwords cheaply: every login here is force_login."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class FormFields(HTMLParser):
+    """Collect what a browser would post from one form of a page."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.inside = False
+        self.fields: dict[str, list[str]] = {}
+        self.select: tuple[str, bool] | None = None
+        self.options: list[tuple[str, bool]] = []
+        self.textarea: str | None = None
+        self.text: list[str] = []
+
+    def add(self, name: str, value: str) -> None:
+        if "__prefix__" not in name:
+            self.fields.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = dict(attrs)
+        if tag == "form":
+            self.inside = attr.get("id") == self.form_id
+            return
+        name = attr.get("name")
+        if not self.inside or "disabled" in attr:
+            return
+        if tag == "input" and name:
+            kind = attr.get("type") or "text"
+            if kind in {"submit", "button", "reset", "image", "file"}:
+                return
+            if kind in {"checkbox", "radio"} and "checked" not in attr:
+                return
+            self.add(name, attr.get("value") or ("on" if kind == "checkbox" else ""))
+        elif tag == "select" and name:
+            self.select = (name, "multiple" in attr)
+            self.options = []
+        elif tag == "option" and self.select:
+            self.options.append((attr.get("value") or "", "selected" in attr))
+        elif tag == "textarea" and name:
+            self.textarea, self.text = name, []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self.inside:
+            self.inside = False
+        elif tag == "select" and self.select:
+            name, multiple = self.select
+            chosen = [value for value, selected in self.options if selected]
+            if not chosen and not multiple and self.options:
+                chosen = [self.options[0][0]]
+            for value in chosen:
+                self.add(name, value)
+            self.select = None
+        elif tag == "textarea" and self.textarea:
+            text = "".join(self.text)
+            self.add(self.textarea, text.removeprefix("\r\n").removeprefix("\n"))
+            self.textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea:
+            self.text.append(data)
+
+
+def form_fields(html: str, form_id: str = "secondopinionrequest_form") -> dict[str, Any]:
+    parser = FormFields(form_id)
+    parser.feed(html)
+    assert parser.fields, f"no form #{form_id} on the page"
+    return {
+        name: values if len(values) > 1 else values[0] for name, values in parser.fields.items()
+    }
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def assign_directly(case: SecondOpinionRequest, user: Any, status: str = Status.ASSIGNED) -> None:
+    SecondOpinionRequest.objects.filter(pk=case.pk).update(
+        navigator=user.navigator, assigned_at=timezone.now(), status=status
+    )
+    case.refresh_from_db()
+
+
+def snapshot(case: SecondOpinionRequest) -> dict[str, Any]:
+    """Everything a case action could change."""
+    row = SecondOpinionRequest.objects.get(pk=case.pk)
+    return {
+        "status": row.status,
+        "navigator": row.navigator_id,
+        "assigned_at": row.assigned_at,
+        "phone": row.phone,
+        "closed_at": row.closed_at,
+        "updated_at": row.updated_at,
+        "changes": StatusChange.objects.filter(request=case).count(),
+        "assignments": Assignment.objects.filter(request=case).count(),
+        "appointments": Appointment.objects.filter(request=case).count(),
+        "notes": CaseNote.objects.filter(request=case).count(),
+        "notifications": Notification.objects.filter(request=case).count(),
+    }
+
+
+def booking(days: int = 3) -> dict[str, str]:
+    starts_at = timezone.localtime() + timedelta(days=days)
+    return {
+        "starts_at": starts_at.strftime("%Y-%m-%dT%H:%M"),
+        "specialty": Appointment.Specialty.MEDICAL,
+        "clinician": "Dr. Okafor",
+        "modality": Appointment.Modality.IN_PERSON,
+        "location": "Yawkey Center, floor 9",
+    }
+
+
+# --- The permission matrix --------------------------------------------------------------
+
+ROLES = ("supervisor", "navigator_user", "other_navigator_user", "records_user", "advocate_user")
+
+
+@dataclass(frozen=True)
+class World:
+    """The staff of a test, and the case the action is tried on."""
+
+    users: dict[str, Any]
+    case: SecondOpinionRequest
+    change_post: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing staff can do to a case in the admin, and how to tell that it happened."""
+
+    allowed: frozenset[str]
+    status: str  # the case's status before the action
+    assigned: bool  # whether the case is navigator_user's before the action
+    perform: Callable[[Client, World], Any]
+    happened: Callable[[World, str], bool] | None  # None: a page, which changes nothing
+    is_list_action: bool = False
+
+
+def _changelist(client: Client, world: World) -> Any:
+    return client.get(reverse(CHANGELIST) + "?queue=all")
+
+
+def _change_get(client: Client, world: World) -> Any:
+    return client.get(reverse(CHANGE, args=[world.case.pk]))
+
+
+def _change_post(client: Client, world: World) -> Any:
+    return client.post(reverse(CHANGE, args=[world.case.pk]), world.change_post)
+
+
+def _transition(client: Client, world: World) -> Any:
+    return client.post(
+        reverse("admin:case_transition", args=[world.case.pk]),
+        {"to_status": Status.GATHERING_RECORDS, "note": "Records requested."},
+    )
+
+
+def _assign(client: Client, world: World) -> Any:
+    return client.post(
+        reverse("admin:case_assign", args=[world.case.pk]),
+        {"navigator": world.users["other_navigator_user"].navigator.pk, "note": "Cover."},
+    )
+
+
+def _take(client: Client, world: World) -> Any:
+    return client.post(reverse("admin:case_take", args=[world.case.pk]))
+
+
+def _book_get(client: Client, world: World) -> Any:
+    return client.get(reverse("admin:case_book", args=[world.case.pk]))
+
+
+def _book_post(client: Client, world: World) -> Any:
+    return client.post(reverse("admin:case_book", args=[world.case.pk]), booking())
+
+
+def _assign_selected(client: Client, world: World) -> Any:
+    return client.post(
+        reverse(CHANGELIST) + "?queue=all",
+        {
+            "action": "assign_selected",
+            ACTION_CHECKBOX_NAME: [world.case.pk],
+            "apply": "Assign",
+            "navigator": world.users["other_navigator_user"].navigator.pk,
+            "note": "Cover.",
+        },
+    )
+
+
+def _take_selected(client: Client, world: World) -> Any:
+    return client.post(
+        reverse(CHANGELIST) + "?queue=unassigned",
+        {"action": "take_selected", ACTION_CHECKBOX_NAME: [world.case.pk]},
+    )
+
+
+def _saved(world: World, role: str) -> bool:
+    return SecondOpinionRequest.objects.get(pk=world.case.pk).phone == NEW_PHONE
+
+
+def _moved(world: World, role: str) -> bool:
+    return (
+        SecondOpinionRequest.objects.get(pk=world.case.pk).status == Status.GATHERING_RECORDS
+        and StatusChange.objects.filter(
+            request=world.case, to_status=Status.GATHERING_RECORDS, changed_by=world.users[role]
+        ).exists()
+    )
+
+
+def _reassigned(world: World, role: str) -> bool:
+    case = SecondOpinionRequest.objects.get(pk=world.case.pk)
+    return (
+        case.navigator == world.users["other_navigator_user"].navigator
+        and Assignment.objects.filter(request=case, assigned_by=world.users[role]).exists()
+    )
+
+
+def _taken(world: World, role: str) -> bool:
+    case = SecondOpinionRequest.objects.get(pk=world.case.pk)
+    navigator = Navigator.objects.filter(user=world.users[role]).first()
+    return (
+        navigator is not None
+        and case.navigator == navigator
+        and Assignment.objects.filter(request=case, assigned_by=world.users[role]).exists()
+    )
+
+
+def _booked(world: World, role: str) -> bool:
+    case = SecondOpinionRequest.objects.get(pk=world.case.pk)
+    return case.status == Status.SCHEDULED and case.appointments.count() == 1
+
+
+WORKERS = frozenset({"supervisor", "navigator_user"})
+NAVIGATING = frozenset({"navigator_user", "other_navigator_user"})
+ACTIONS: dict[str, Action] = {
+    "changelist": Action(frozenset(ROLES), Status.ASSIGNED, True, _changelist, None),
+    "change-get": Action(frozenset(ROLES), Status.ASSIGNED, True, _change_get, None),
+    "change-post": Action(WORKERS, Status.ASSIGNED, True, _change_post, _saved),
+    "transition": Action(WORKERS, Status.ASSIGNED, True, _transition, _moved),
+    "assign": Action(frozenset({"supervisor"}), Status.ASSIGNED, True, _assign, _reassigned),
+    "take-unassigned": Action(NAVIGATING, Status.NEW, False, _take, _taken),
+    "take-assigned": Action(frozenset(), Status.ASSIGNED, True, _take, _taken),
+    "book-get": Action(WORKERS, Status.READY_TO_SCHEDULE, True, _book_get, None),
+    "book-post": Action(WORKERS, Status.READY_TO_SCHEDULE, True, _book_post, _booked),
+    "assign-selected": Action(
+        frozenset({"supervisor"}), Status.ASSIGNED, True, _assign_selected, _reassigned, True
+    ),
+    "take-selected": Action(NAVIGATING, Status.NEW, False, _take_selected, _taken, True),
+}
+MATRIX = [
+    pytest.param(role, action, id=f"{role}-{action}") for role, action in product(ROLES, ACTIONS)
+]
+
+
+@pytest.fixture
+def staff(
+    supervisor, navigator_user, other_navigator_user, records_user, advocate_user
+) -> dict[str, Any]:
+    return {
+        "supervisor": supervisor,
+        "navigator_user": navigator_user,
+        "other_navigator_user": other_navigator_user,
+        "records_user": records_user,
+        "advocate_user": advocate_user,
+    }
+
+
+def world_for(action: Action, users: dict[str, Any]) -> World:
+    case = make_request(insurance_carrier="Blue Cross", insurance_member_id="XJ123456")
+    if action.assigned:
+        assign_directly(case, users["navigator_user"], action.status)
+    else:
+        SecondOpinionRequest.objects.filter(pk=case.pk).update(status=action.status)
+        case.refresh_from_db()
+    # A valid post of the change form, as a supervisor's browser would send it.
+    page = client_for(users["supervisor"]).get(reverse(CHANGE, args=[case.pk]))
+    change_post = {**form_fields(page.content.decode()), "phone": NEW_PHONE}
+    return World(users=users, case=case, change_post=change_post)
+
+
+@pytest.mark.parametrize(("role", "action_name"), MATRIX)
+def test_permission_matrix(staff: dict[str, Any], role: str, action_name: str) -> None:
+    """Each role may do exactly what its job needs to a case; anything else changes nothing."""
+    action = ACTIONS[action_name]
+    world = world_for(action, staff)
+    before = snapshot(world.case)
+
+    response = action.perform(client_for(staff[role]), world)
+
+    if role in action.allowed:
+        assert response.status_code in {200, 302}, response.status_code
+        if action.happened is None:
+            assert response.status_code == 200
+            assert world.case.reference in response.content.decode()
+        else:
+            assert action.happened(world, role)
+        return
+    if action.is_list_action:
+        assert response.status_code in {200, 302}
+    else:
+        assert response.status_code == 403
+    assert snapshot(world.case) == before
+
+
+@pytest.mark.parametrize("role", ["records_user", "advocate_user", "other_navigator_user"])
+def test_a_crafted_case_page_post_is_refused(staff: dict[str, Any], role: str) -> None:
+    """Staff who may not work the case cannot save its page, status or navigator included."""
+    world = world_for(ACTIONS["change-post"], staff)
+    before = snapshot(world.case)
+    crafted = {
+        **world.change_post,
+        "status": Status.CLOSED,
+        "navigator": staff["other_navigator_user"].navigator.pk,
+        "target_state": TargetState.MET,
+    }
+    response = client_for(staff[role]).post(reverse(CHANGE, args=[world.case.pk]), crafted)
+    assert response.status_code == 403
+    assert snapshot(world.case) == before
+
+
+@pytest.mark.parametrize("role", sorted(WORKERS))
+def test_the_case_page_never_changes_status_or_navigator(staff: dict[str, Any], role: str) -> None:
+    """Status and navigator posted with the case page are ignored: only the services set them."""
+    world = world_for(ACTIONS["change-post"], staff)
+    crafted = {
+        **world.change_post,
+        "status": Status.CLOSED,
+        "navigator": staff["other_navigator_user"].navigator.pk,
+        "target_state": TargetState.MET,
+        "closed_at_0": "2026-01-01",
+        "closed_at_1": "10:00",
+    }
+    response = client_for(staff[role]).post(reverse(CHANGE, args=[world.case.pk]), crafted)
+    assert response.status_code == 302
+    case = SecondOpinionRequest.objects.get(pk=world.case.pk)
+    assert case.phone == NEW_PHONE
+    assert (case.status, case.navigator, case.target_state, case.closed_at) == (
+        Status.ASSIGNED,
+        staff["navigator_user"].navigator,
+        world.case.target_state,
+        None,
+    )
+    assert StatusChange.objects.filter(request=case).count() == 1
+    assert Assignment.objects.filter(request=case).count() == 0
+
+
+def test_a_navigator_takes_an_unassigned_case_from_the_queue(navigator_user) -> None:
+    """The Take button makes an unassigned case the navigator's own."""
+    case = make_request()
+    response = client_for(navigator_user).post(reverse("admin:case_take", args=[case.pk]))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.navigator == navigator_user.navigator
+    assert case.status == Status.ASSIGNED
+
+
+@pytest.mark.parametrize("role", ["navigator_user", "other_navigator_user"])
+def test_navigators_cannot_assign_even_to_themselves(staff: dict[str, Any], role: str) -> None:
+    """Only supervisors assign: a navigator's post to assign is refused."""
+    case = make_request()
+    response = client_for(staff[role]).post(
+        reverse("admin:case_assign", args=[case.pk]),
+        {"navigator": staff[role].navigator.pk},
+    )
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.navigator is None
+    assert not Assignment.objects.exists()
+
+
+# --- The lists each role starts on ------------------------------------------------------
+
+
+def listed(response: Any) -> list[int]:
+    assert response.status_code == 200
+    return [case.pk for case in response.context["cl"].result_list]
+
+
+def case_with(
+    navigator: Any | None, target_days: int, target_state: str, status: str | None = None
+) -> SecondOpinionRequest:
+    case = make_request()
+    updates: dict[str, Any] = {
+        "status": status or (Status.ASSIGNED if navigator else Status.NEW),
+        "target_date": timezone.localdate() + timedelta(days=target_days),
+        "target_state": target_state,
+    }
+    if navigator is not None:
+        updates.update(navigator=navigator.navigator, assigned_at=timezone.now())
+    SecondOpinionRequest.objects.filter(pk=case.pk).update(**updates)
+    return case
+
+
+def test_a_navigator_starts_on_their_open_cases_most_urgent_first(
+    navigator_user, other_navigator_user
+) -> None:
+    """A navigator's case list with no choice made shows their open cases, most urgent first."""
+    mine = navigator_user
+    on_track_late = case_with(mine, 6, TargetState.ON_TRACK)
+    overdue_recent = case_with(mine, -1, TargetState.OVERDUE)
+    at_risk = case_with(mine, -5, TargetState.AT_RISK)  # a stale state: the state comes first
+    on_track_soon = case_with(mine, 3, TargetState.ON_TRACK, Status.SCHEDULED)
+    overdue_oldest = case_with(mine, -3, TargetState.OVERDUE, Status.GATHERING_RECORDS)
+    case_with(mine, -9, TargetState.OVERDUE, Status.CLOSED)
+    case_with(mine, -9, TargetState.OVERDUE, Status.WITHDRAWN)
+    case_with(other_navigator_user, -9, TargetState.OVERDUE)
+    case_with(None, -9, TargetState.OVERDUE)
+
+    response = client_for(navigator_user).get(reverse(CHANGELIST))
+
+    assert listed(response) == [
+        overdue_oldest.pk,
+        overdue_recent.pk,
+        at_risk.pk,
+        on_track_soon.pk,
+        on_track_late.pk,
+    ]
+
+
+def test_the_unassigned_queue_shows_only_open_unassigned_cases(supervisor, navigator_user) -> None:
+    """?queue=unassigned lists the open cases nobody has, and nothing else."""
+    waiting_long = case_with(None, 1, TargetState.AT_RISK)
+    waiting = case_with(None, 6, TargetState.ON_TRACK)
+    case_with(None, 6, TargetState.ON_TRACK, Status.WITHDRAWN)
+    case_with(None, 6, TargetState.ON_TRACK, Status.DECLINED)
+    case_with(navigator_user, 6, TargetState.ON_TRACK)
+    for user in (navigator_user, supervisor):
+        response = client_for(user).get(reverse(CHANGELIST) + "?queue=unassigned")
+        assert listed(response) == [waiting_long.pk, waiting.pk]
+
+
+def test_everyone_else_starts_on_all_open_cases(supervisor, navigator_user) -> None:
+    """Staff who do not navigate start on every open case, assigned or not."""
+    assigned = case_with(navigator_user, 2, TargetState.ON_TRACK)
+    unassigned = case_with(None, 3, TargetState.ON_TRACK)
+    case_with(navigator_user, 1, TargetState.ON_TRACK, Status.CLOSED)
+    response = client_for(supervisor).get(reverse(CHANGELIST))
+    assert listed(response) == [assigned.pk, unassigned.pk]
+
+
+@pytest.mark.parametrize("role", ["supervisor", "records_user", "advocate_user"])
+def test_my_open_cases_is_empty_for_staff_who_do_not_navigate(
+    staff: dict[str, Any], role: str
+) -> None:
+    """Choosing "My open cases" as a supervisor, records or advocate user lists nothing."""
+    case_with(None, 3, TargetState.ON_TRACK)
+    case_with(staff["navigator_user"], 3, TargetState.ON_TRACK)
+    response = client_for(staff[role]).get(reverse(CHANGELIST) + "?queue=mine")
+    assert listed(response) == []
+
+
+# --- What each role sees on the case page ------------------------------------------------
+
+
+PRIVATE_CASE = {
+    "insurance_carrier": "Blue Cross",
+    "insurance_member_id": "XJ123456",
+    "current_oncologist": "Dr. Samuel Whitfield",
+}
+
+
+@pytest.mark.parametrize(
+    ("role", "sees_diagnosis", "sees_insurance"),
+    [
+        ("supervisor", True, True),
+        ("navigator_user", True, True),
+        ("records_user", False, False),
+        ("advocate_user", False, True),
+    ],
+)
+def test_each_role_sees_what_its_job_needs(
+    staff: dict[str, Any], role: str, sees_diagnosis: bool, sees_insurance: bool
+) -> None:
+    """Records staff see neither diagnosis nor insurance; advocates see no diagnosis."""
+    case = make_request(**PRIVATE_CASE)
+    assign_directly(case, staff["navigator_user"])
+    html = client_for(staff[role]).get(reverse(CHANGE, args=[case.pk])).content.decode()
+    assert case.reference in html
+    for text in (DIAGNOSIS_TEXT, "Whitfield"):
+        assert (text in html) is sees_diagnosis, text
+    for text in ("Blue Cross", "XJ123456"):
+        assert (text in html) is sees_insurance, text
+
+
+def test_records_staff_do_not_see_the_notes(records_user, navigator_user) -> None:
+    """A navigator's note, which may hold clinical detail, is not on the records page."""
+    case = make_request()
+    assign_directly(case, navigator_user)
+    CaseNote.objects.create(request=case, body="Discussed the HER2 result.", author=navigator_user)
+    html = client_for(records_user).get(reverse(CHANGE, args=[case.pk])).content.decode()
+    assert "HER2" not in html
+
+
+# --- Notes through the case page ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", sorted(WORKERS))
+def test_a_note_added_on_the_case_page_is_signed_by_its_author(
+    staff: dict[str, Any], role: str
+) -> None:
+    """The note form of the case page saves one CaseNote whose author is the user."""
+    case = make_request()
+    assign_directly(case, staff["navigator_user"])
+    client = client_for(staff[role])
+    url = reverse(CHANGE, args=[case.pk])
+    data = form_fields(client.get(url).content.decode())
+    assert data["notes-TOTAL_FORMS"] == "1"
+    data.update(
+        {
+            "notes-0-kind": CaseNote.Kind.VOICEMAIL,
+            "notes-0-outcome": CaseNote.Outcome.LEFT_MESSAGE,
+            "notes-0-body": "  Left a voicemail about the records release.  ",
+        }
+    )
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    note = CaseNote.objects.get(request=case)
+    assert note.author == staff[role]
+    assert (note.kind, note.outcome) == (CaseNote.Kind.VOICEMAIL, CaseNote.Outcome.LEFT_MESSAGE)
+    assert note.body == "Left a voicemail about the records release."
+
+
+def test_saving_the_case_page_without_a_note_adds_none(navigator_user) -> None:
+    """The empty note form left as it is saves no note."""
+    case = make_request()
+    assign_directly(case, navigator_user)
+    client = client_for(navigator_user)
+    url = reverse(CHANGE, args=[case.pk])
+    response = client.post(url, form_fields(client.get(url).content.decode()))
+    assert response.status_code == 302
+    assert not CaseNote.objects.exists()
+
+
+# --- Queries: a page's cost does not grow with its rows ----------------------------------
+
+
+def queries_for(client: Client, url: str, rows: int) -> int:
+    """Return how many queries one GET of a list takes, checking that it lists `rows`."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == rows
+    return len(queries.captured_queries)
+
+
+def add_cases(count: int, navigators: list[Any]) -> None:
+    """Add cases spread over the navigators and the queue, in various states."""
+    states = [TargetState.ON_TRACK, TargetState.AT_RISK, TargetState.OVERDUE]
+    for n in range(count):
+        owner = navigators[n % len(navigators)] if navigators else None
+        case_with(owner, n % 9 - 2, states[n % 3])
+
+
+def add_navigators(count: int, start: int = 0) -> list[Any]:
+    users = []
+    for n in range(start, start + count):
+        user = make_staff(f"nav{n}", NAVIGATORS)
+        Navigator.objects.create(user=user, disease_groups=["breast"], languages=["en"])
+        users.append(user)
+    return users
+
+
+# The most queries a case list may take, whatever its length: session, user, permissions,
+# the navigator profile, the filters' choices, the page and its count.
+CHANGELIST_BUDGET = 15
+
+
+def test_the_supervisor_case_list_costs_the_same_at_5_and_40_cases(
+    supervisor, navigator_user, other_navigator_user, django_assert_max_num_queries
+) -> None:
+    """All cases, listed for a supervisor, take as many queries for 40 cases as for 5."""
+    owners = [navigator_user, other_navigator_user, None]
+    client = client_for(supervisor)
+    url = reverse(CHANGELIST) + "?queue=all"
+    add_cases(5, owners)
+    with django_assert_max_num_queries(CHANGELIST_BUDGET):
+        at_5 = queries_for(client, url, rows=5)
+    add_cases(35, owners)
+    with django_assert_max_num_queries(CHANGELIST_BUDGET):
+        at_40 = queries_for(client, url, rows=40)
+    assert at_40 == at_5
+
+
+def test_my_cases_costs_the_same_at_5_and_40_cases(
+    navigator_user, other_navigator_user, django_assert_max_num_queries
+) -> None:
+    """A navigator's own list takes as many queries for 40 of their cases as for 5."""
+    client = client_for(navigator_user)
+    url = reverse(CHANGELIST)
+    add_cases(5, [navigator_user])
+    with django_assert_max_num_queries(CHANGELIST_BUDGET):
+        at_5 = queries_for(client, url, rows=5)
+    add_cases(35, [navigator_user])
+    add_cases(5, [other_navigator_user, None])
+    with django_assert_max_num_queries(CHANGELIST_BUDGET):
+        at_40 = queries_for(client, url, rows=40)
+    assert at_40 == at_5
+
+
+def test_the_case_list_costs_the_same_with_more_navigators(supervisor, navigator_user) -> None:
+    """The case list's navigator filter takes as many queries for 10 navigators as for 2."""
+    navigators = [navigator_user, *add_navigators(1)]
+    add_cases(10, navigators)
+    client = client_for(supervisor)
+    url = reverse(CHANGELIST) + "?queue=all"
+    few = queries_for(client, url, rows=10)
+    add_navigators(8, start=1)
+    many = queries_for(client, url, rows=10)
+    assert many == few
+
+
+def test_the_navigator_list_costs_the_same_at_2_and_10_navigators(
+    supervisor, django_assert_max_num_queries
+) -> None:
+    """The navigators' admin list, with their loads, takes as many queries for 10 as for 2."""
+    client = client_for(supervisor)
+    url = reverse("admin:navigators_navigator_changelist")
+    add_cases(6, add_navigators(2))
+    with django_assert_max_num_queries(CHANGELIST_BUDGET):
+        few = queries_for(client, url, rows=2)
+    add_cases(30, add_navigators(8, start=2))
+    with django_assert_max_num_queries(CHANGELIST_BUDGET):
+        many = queries_for(client, url, rows=10)
+    assert many == few

@@ -6,6 +6,7 @@ what is decided in navigators.access. The admin only shows and routes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -461,6 +462,22 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
         for message in error.messages:
             messages.error(request, message)
 
+    def _act(
+        self,
+        request: HttpRequest,
+        case: SecondOpinionRequest,
+        action: Callable[[], object],
+        success: Callable[[], str],
+    ) -> HttpResponseRedirect:
+        """Run a service for a case action; show its refusal or `success`, and go back."""
+        try:
+            action()
+        except ValidationError as error:
+            self._refuse(request, error)
+        else:
+            messages.success(request, success())
+        return self._back(case)
+
     def transition_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if request.method != "POST":
             return HttpResponse(status=405)
@@ -471,22 +488,20 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
         if not form.is_valid():
             messages.error(request, _("Choose a status to move the case to."))
             return self._back(case)
-        try:
-            case_transition(
+        return self._act(
+            request,
+            case,
+            lambda: case_transition(
                 case=case,
                 to_status=form.cleaned_data["to_status"],
                 by=request.user,
                 note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            self._refuse(request, error)
-        else:
-            messages.success(
-                request,
+            ),
+            lambda: (
                 _("Case %(ref)s is now %(status)s.")
-                % {"ref": case.reference, "status": case.get_status_display().lower()},
-            )
-        return self._back(case)
+                % {"ref": case.reference, "status": case.get_status_display().lower()}
+            ),
+        )
 
     def assign_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if request.method != "POST":
@@ -498,22 +513,20 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
         if not form.is_valid():
             messages.error(request, " ".join(form.errors.get("navigator", [])))
             return self._back(case)
-        try:
-            case_assign(
+        return self._act(
+            request,
+            case,
+            lambda: case_assign(
                 case=case,
                 navigator=form.cleaned_data["navigator"],
                 by=request.user,
                 note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            self._refuse(request, error)
-        else:
-            messages.success(
-                request,
+            ),
+            lambda: (
                 _("Case %(ref)s is assigned to %(name)s.")
-                % {"ref": case.reference, "name": form.cleaned_data["navigator"]},
-            )
-        return self._back(case)
+                % {"ref": case.reference, "name": form.cleaned_data["navigator"]}
+            ),
+        )
 
     def take_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if request.method != "POST":
@@ -521,13 +534,12 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
         case = self._case_or_404(pk)
         if not can_take_case(request.user, case):
             raise PermissionDenied
-        try:
-            case_take(case=case, navigator=navigator_of(request.user))
-        except ValidationError as error:
-            self._refuse(request, error)
-        else:
-            messages.success(request, _("Case %(ref)s is yours.") % {"ref": case.reference})
-        return self._back(case)
+        return self._act(
+            request,
+            case,
+            lambda: case_take(case=case, navigator=navigator_of(request.user)),
+            lambda: _("Case %(ref)s is yours.") % {"ref": case.reference},
+        )
 
     def book_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         case = self._case_or_404(pk)

@@ -234,16 +234,23 @@ def appointment_book(
             case=locked, to_status=Status.SCHEDULED, by=by, note=_("Appointment booked.")
         )
     request_target_refresh(case=locked)
-    notification_owe(
-        kind=Notification.Kind.APPOINTMENT,
-        recipient=locked.contact_email,
-        dedupe_key=f"appointment:{appointment.pk}",
-        request=locked,
-        language=locked.email_language,
-        context={"appointment_id": appointment.pk},
-    )
+    _owe_appointment_email(locked, appointment, version="")
     case.refresh_from_db()
     return appointment
+
+
+def _owe_appointment_email(
+    case: SecondOpinionRequest, appointment: Appointment, *, version: str
+) -> None:
+    """Owe the patient the email of an appointment's date, time and place (once per version)."""
+    notification_owe(
+        kind=Notification.Kind.APPOINTMENT,
+        recipient=case.contact_email,
+        dedupe_key=f"appointment:{appointment.pk}{version}",
+        request=case,
+        language=case.email_language,
+        context={"appointment_id": appointment.pk},
+    )
 
 
 def request_target_refresh(*, case: SecondOpinionRequest, now: datetime | None = None) -> str:
@@ -311,13 +318,6 @@ def appointment_move(
     if not updated:
         raise ValidationError(_("Only a booked appointment can be moved."), code="not_booked")
     request_target_refresh(case=case)
-    notification_owe(
-        kind=Notification.Kind.APPOINTMENT,
-        recipient=case.contact_email,
-        dedupe_key=f"appointment:{appointment.pk}:{int(starts_at.timestamp())}",
-        request=case,
-        language=case.email_language,
-        context={"appointment_id": appointment.pk},
-    )
+    _owe_appointment_email(case, appointment, version=f":{int(starts_at.timestamp())}")
     appointment.refresh_from_db()
     return appointment

@@ -1,0 +1,77 @@
+"""The target sweep through the real parts: a worker on Redis, alerts at a loopback SMTP."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from navigators.services import case_assign
+from requests.choices import TargetState
+from requests.models import SecondOpinionRequest
+from requests.targets import target_date_for
+from requests.tasks import target_sweep_task
+from secondopinion.celery import app as celery_app
+from tests.conftest import SmtpSink, WorkerProcess, make_request
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def move_back(case: SecondOpinionRequest, days: int) -> None:
+    submitted = timezone.now() - timedelta(days=days)
+    SecondOpinionRequest.objects.filter(pk=case.pk).update(
+        submitted_at=submitted, target_date=target_date_for(submitted)
+    )
+
+
+def wait_for_state(case: SecondOpinionRequest, state: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        case.refresh_from_db()
+        if case.target_state == state:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{case.reference} stayed {case.target_state}")
+
+
+def test_sweep_task_alerts_navigator_then_supervisors_once_each(
+    celery_worker: WorkerProcess, smtp_sink: SmtpSink, navigator_user, supervisor
+) -> None:
+    case = make_request()
+    if case.navigator_id is None:
+        case_assign(case=case, navigator=navigator_user.navigator, by=supervisor)
+    smtp_sink.wait_for(2, timeout=15)  # the confirmation and the assignment email
+    smtp_sink.messages.clear()
+
+    move_back(case, 6)
+    target_sweep_task.delay()
+    wait_for_state(case, TargetState.AT_RISK)
+    target_sweep_task.delay()  # a second sweep sends nothing more
+    messages = smtp_sink.wait_for(1, timeout=15)
+    time.sleep(1.5)
+    assert [m["To"] for m in smtp_sink.messages] == ["navigator@example.org"]
+    assert case.reference in messages[0]["Subject"]
+
+    smtp_sink.messages.clear()
+    move_back(case, 8)
+    target_sweep_task.delay()
+    wait_for_state(case, TargetState.OVERDUE)
+    target_sweep_task.delay()
+    smtp_sink.wait_for(2, timeout=15)
+    time.sleep(1.5)
+    assert sorted(m["To"] for m in smtp_sink.messages) == [
+        "navigator@example.org",
+        "supervisor@example.org",
+    ]
+
+
+def test_beat_schedule_runs_the_sweep_and_the_requeue_with_expiry() -> None:
+    """Both periodic jobs are scheduled in settings, each with an expiry shorter than its period."""
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert schedule["target-sweep"]["schedule"] == 60 * settings.TARGET_SWEEP_MINUTES
+    for entry in schedule.values():
+        assert entry["task"] in celery_app.tasks
+        assert 0 < entry["options"]["expires"] < entry["schedule"]

@@ -86,3 +86,19 @@ def case_sections_for(user: AbstractBaseUser) -> frozenset[str]:
 def sees_case_notes(user: AbstractBaseUser) -> bool:
     """Return whether the user may read the navigators' notes (records staff may not)."""
     return user.has_perm("requests.view_casenote")
+
+
+def can_view_documents(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
+    """Return whether the user may download a case's documents.
+
+    Supervisors and records staff (who obtain the records) may; a navigator only on their own
+    cases; advocates never (their work needs no clinical documents).
+    """
+    if not (user.is_active and user.is_staff and user.has_perm("requests.view_document")):
+        return False
+    if is_supervisor(user):
+        return True
+    navigator = navigator_of(user)
+    if navigator is not None:
+        return case.navigator_id == navigator.pk
+    return user.has_perm("requests.change_recorditem")

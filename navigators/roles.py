@@ -13,6 +13,13 @@ RECORDS_STAFF = "Records staff"
 PATIENT_ADVOCATES = "Patient advocates"
 SUPERVISORS = "Supervisors"
 
+_RECORDS_WORK = [
+    "view_recorditem",
+    "add_recorditem",
+    "change_recorditem",
+    "view_document",
+    "add_document",
+]
 _CASE_WORK = {
     "requests": [
         "view_secondopinionrequest",
@@ -29,6 +36,7 @@ _CASE_WORK = {
         "view_notification",
         "view_targetalert",
         "view_dashboard",
+        *_RECORDS_WORK,
     ],
     "navigators": ["view_navigator"],
 }
@@ -36,12 +44,17 @@ _CASE_WORK = {
 ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     NAVIGATORS: _CASE_WORK,
     SUPERVISORS: {
-        "requests": [*_CASE_WORK["requests"], "assign_case", "change_notification"],
+        "requests": [
+            *_CASE_WORK["requests"],
+            "assign_case",
+            "change_notification",
+            "view_auditevent",
+        ],
         "navigators": ["view_navigator", "add_navigator", "change_navigator"],
     },
     # Records staff and advocates see a case only through their own work lists; they never
     # change a case's status or assignment.
-    RECORDS_STAFF: {"requests": ["view_secondopinionrequest"]},
+    RECORDS_STAFF: {"requests": ["view_secondopinionrequest", *_RECORDS_WORK]},
     PATIENT_ADVOCATES: {"requests": ["view_secondopinionrequest"]},
 }
 

@@ -17,7 +17,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from .choices import DiseaseGroup, TargetState
-from .models import OPEN_STATUSES, SecondOpinionRequest
+from .models import OPEN_STATUSES, RecordItem, SecondOpinionRequest
 
 DECIDED = Q(target_state__in=[TargetState.MET, TargetState.MISSED, TargetState.OVERDUE])
 WITHIN = Q(target_state=TargetState.MET)
@@ -102,6 +102,40 @@ def performance(
     return [
         _performance(labels.get(row[key], "Unassigned"), row, medians.get(row[key])) for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class FacilityDelay:
+    facility: str
+    items: int
+    median_days: float | None
+
+
+def slowest_facilities(
+    *, days: int = 90, limit: int = 15, now: datetime | None = None
+) -> list[FacilityDelay]:
+    """Return the facilities slowest to send records: median days from requested to received."""
+    since = (now or timezone.now()) - timedelta(days=days)
+    received = RecordItem.objects.filter(
+        status=RecordItem.State.RECEIVED, received_at__gte=since, requested_at__isnull=False
+    )
+    if connection.vendor == "postgresql":
+        rows = (
+            received.values("facility")
+            .annotate(items=Count("id"), median=MedianDays("received_at", "requested_at"))
+            .order_by(F("median").desc(nulls_last=True), "facility")[:limit]
+        )
+        return [
+            FacilityDelay(row["facility"], row["items"], round(row["median"], 1)) for row in rows
+        ]
+    delays: dict[str, list[float]] = {}
+    for facility, requested, got in received.values_list("facility", "requested_at", "received_at"):
+        delays.setdefault(facility, []).append((got - requested).total_seconds() / 86400)
+    result = [
+        FacilityDelay(facility, len(values), round(statistics.median(values), 1))
+        for facility, values in delays.items()
+    ]
+    return sorted(result, key=lambda row: (-(row.median_days or 0), row.facility))[:limit]
 
 
 def weekly(*, weeks: int = 12, now: datetime | None = None) -> list[dict[str, Any]]:

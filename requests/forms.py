@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Requester, Treatment
+from .documents import validate_uploads
 from .models import SecondOpinionRequest
 
 MAX_AGE_YEARS = 120
@@ -62,6 +63,26 @@ def normalise_phone(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; cleans to a list (empty when none was chosen)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/*"}),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: object, initial: object = None) -> list[object]:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -102,6 +123,11 @@ class RequestForm(forms.ModelForm):
     privacy_acknowledged = forms.BooleanField(
         label=_("I have read the privacy notice above."),
         error_messages={"required": _("Please read the privacy notice and tick this box.")},
+    )
+    attachments = MultipleFileField(
+        label=_("Medical records you already have (optional)"),
+        required=False,
+        help_text=_("PDF, JPEG or PNG files: up to 5 files of at most 20 MB each."),
     )
     # Filled once when the form is shown: a repeated post of the same form is recognised.
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
@@ -302,7 +328,12 @@ class RequestForm(forms.ModelForm):
                 css_id="section-support",
             ),
             Fieldset(
-                _("6. Privacy and consent"),
+                _("6. Documents (optional)"),
+                "attachments",
+                css_id="section-documents",
+            ),
+            Fieldset(
+                _("7. Privacy and consent"),
                 HTML('{% include "requests/_privacy_notice.html" %}'),
                 "privacy_acknowledged",
                 "consent_contact",
@@ -313,6 +344,10 @@ class RequestForm(forms.ModelForm):
             Div("website", css_class="hp-field", aria_hidden="true"),
         )
         return helper
+
+    def clean_attachments(self) -> list[tuple[object, str]]:
+        """Return the files with the content type each one's bytes show."""
+        return validate_uploads(self.cleaned_data["attachments"])
 
     def clean_phone(self) -> str:
         return normalise_phone(self.cleaned_data["phone"])

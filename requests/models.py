@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -454,6 +456,201 @@ class Appointment(models.Model):
         return f"{self.get_specialty_display()} on {self.request_id}"
 
 
+class RecordItem(models.Model):
+    """One outside medical record to obtain from a named facility."""
+
+    class Kind(models.TextChoices):
+        PATHOLOGY_REPORT = "pathology_report", _("Pathology report")
+        PATHOLOGY_SLIDES = "pathology_slides", _("Pathology slides or blocks")
+        IMAGING_REPORT = "imaging_report", _("Imaging report")
+        IMAGING_DISC = "imaging_disc", _("Imaging disc (DICOM)")
+        OPERATIVE_REPORT = "operative_report", _("Operative report")
+        MOLECULAR_REPORT = "molecular_report", _("Molecular or genomic report")
+        LABS = "labs", _("Lab results")
+        CLINIC_NOTES = "clinic_notes", _("Clinic notes")
+        TREATMENT_SUMMARY = "treatment_summary", _("Treatment summary")
+        OTHER = "other", _("Other")
+
+    class State(models.TextChoices):
+        NEEDED = "needed", _("Needed")
+        REQUESTED = "requested", _("Requested")
+        RECEIVED = "received", _("Received")
+        UNABLE = "unable", _("Unable to obtain")
+        NOT_NEEDED = "not_needed", _("Not needed")
+
+    class Method(models.TextChoices):
+        NONE = "", _("Not requested yet")
+        FAX = "fax", _("Fax")
+        PORTAL = "portal", _("Portal")
+        MAIL = "mail", _("Mail")
+        COURIER = "courier", _("Courier")
+        EMAIL = "email", _("Secure email")
+
+    request = models.ForeignKey(
+        SecondOpinionRequest, on_delete=models.CASCADE, related_name="record_items"
+    )
+    kind = models.CharField(_("item"), max_length=20, choices=Kind.choices)
+    facility = models.CharField(_("from facility"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=State.choices, default=State.NEEDED
+    )
+    method = models.CharField(
+        _("method"), max_length=8, choices=Method.choices, blank=True, default=""
+    )
+    tracking_number = models.CharField(
+        _("tracking number"),
+        max_length=60,
+        blank=True,
+        help_text=_("For slides, blocks and discs sent by mail or courier."),
+    )
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    requested_at = models.DateTimeField(_("requested"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    # The local date of the last daily digest that listed this item: one digest a day.
+    last_digest_on = models.DateField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("record item")
+        verbose_name_plural = _("record items")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The records worklist and records_digest_task: outstanding items, oldest first.
+            models.Index(
+                fields=["requested_at", "created_at"],
+                name="record_outstanding_idx",
+                condition=models.Q(status__in=["needed", "requested"]),
+            ),
+            models.Index(fields=["request", "status"]),
+            # The facility report: received items by facility.
+            models.Index(
+                fields=["facility", "received_at"],
+                name="record_received_idx",
+                condition=models.Q(status="received"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["needed", "requested", "received", "unable", "not_needed"]
+                ),
+                name="record_item_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.facility}"
+
+    @property
+    def is_outstanding(self) -> bool:
+        return self.status in {self.State.NEEDED, self.State.REQUESTED}
+
+
+def _private_storage() -> Storage:
+    return storages["private"]
+
+
+def _document_name(instance: Document, filename: str) -> str:
+    # A random name: nothing of the patient's file name reaches the storage.
+    return f"documents/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    """A file the patient or staff uploaded, kept in private storage."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    request = models.ForeignKey(
+        SecondOpinionRequest, on_delete=models.CASCADE, related_name="documents"
+    )
+    record_item = models.ForeignKey(
+        RecordItem,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="documents",
+        verbose_name=_("record item"),
+    )
+    file = models.FileField(storage=_private_storage, upload_to=_document_name, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=150)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    # Empty when the patient attached it to the request form.
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("requests:document_download", args=[self.public_id])
+
+
+class AuditEvent(models.Model):
+    """One staff read or change of a patient's record: append-only, kept in UTC."""
+
+    class Action(models.TextChoices):
+        VIEW_CASE = "view_case", _("Viewed the case")
+        DOWNLOAD = "download", _("Downloaded a document")
+        UPLOAD = "upload", _("Uploaded a document")
+        CHANGE = "change", _("Changed")
+        CREATE = "create", _("Created")
+        DELETE = "delete", _("Deleted")
+        BULK = "bulk", _("Bulk action")
+        ANONYMISE = "anonymise", _("Anonymised")
+
+    request = models.ForeignKey(
+        SecondOpinionRequest,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(max_length=12, choices=Action.choices)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    # Field names and, for changes, the values before and after (never shown outside the
+    # admin; supervisors read it on the case page).
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["request", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} {self.object_id}"
+
+
 class Notification(models.Model):
     """One email the system owes: written with what caused it, sent once by a task.
 
@@ -471,6 +668,8 @@ class Notification(models.Model):
         ALERT_OVERDUE = "alert_overdue", _("Alert: case overdue")
         ALERT_UNASSIGNED = "alert_unassigned", _("Alert: case still unassigned")
         ALERT_PLAN_OVERDUE = "alert_plan_overdue", _("Alert: treatment plan overdue")
+        RECORDS_COMPLETE = "records_complete", _("Records complete")
+        RECORDS_DIGEST = "records_digest", _("Daily records digest")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")

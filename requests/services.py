@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .choices import Status, TargetState
+from .documents import document_store
 from .models import (
     Appointment,
     CaseNote,
@@ -21,6 +24,7 @@ from .models import (
     new_reference,
 )
 from .outbox import enqueue_on_commit, notification_owe
+from .records import record_items_start, records_outstanding
 from .targets import plan_target_date_for, target_date_for, target_state_for
 
 TERMINAL_STATUSES = frozenset({Status.CLOSED, Status.WITHDRAWN, Status.DECLINED})
@@ -34,12 +38,14 @@ def request_submit(
     intake: SecondOpinionRequest,
     submission_key: uuid.UUID,
     consent_records: bool,
+    attachments: Sequence[tuple[UploadedFile, str]] = (),
 ) -> tuple[SecondOpinionRequest, bool]:
-    """Save a request from the public form with the confirmation email it owes.
+    """Save a request from the public form with its documents and the email it owes.
 
-    `intake` is an unsaved request holding the validated answers. Return the request and
-    whether this call created it: a second post of the same form (same `submission_key`)
-    returns the first request and owes nothing more.
+    `intake` is an unsaved request holding the validated answers; `attachments` are files
+    already validated, with their content types. Return the request and whether this call
+    created it: a second post of the same form (same `submission_key`) returns the first
+    request and saves and owes nothing more.
     """
     existing = SecondOpinionRequest.objects.filter(submission_key=submission_key).first()
     if existing is not None:
@@ -72,6 +78,10 @@ def request_submit(
     else:
         raise IntegrityError("Could not draw a free reference.")
 
+    for upload, content_type in attachments:
+        document_store(case=intake, upload=upload, content_type=content_type, by=None)
+    if intake.needs_records_help:
+        record_items_start(case=intake)
     StatusChange.objects.create(
         request=intake,
         from_status="",
@@ -165,6 +175,15 @@ def _check_transition(case: SecondOpinionRequest, to_status: str, note: str) -> 
         )
     if to_status == Status.DECLINED and not note.strip():
         raise ValidationError(_("Give the reason for declining the case."), code="reason_needed")
+    if to_status == Status.READY_TO_SCHEDULE and (outstanding := records_outstanding(case)):
+        raise ValidationError(
+            _(
+                "%(n)d record item(s) are still needed or requested: mark each received, "
+                "unable to obtain or not needed first."
+            )
+            % {"n": outstanding},
+            code="records_outstanding",
+        )
     if to_status == Status.ASSIGNED and case.navigator_id is None:
         raise ValidationError(_("Assign a navigator first."), code="no_navigator")
     if (

@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import csv
+import uuid
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from navigators.access import can_view_documents
+
+from .audit import audit_record
 from .choices import TargetState
 from .dashboard import (
     WINDOWS,
     cases_needing_attention,
     open_by_target_state,
     performance,
+    slowest_facilities,
     weekly,
     weekly_chart,
 )
+from .models import AuditEvent, Document
 
 
 def _require_dashboard(request: HttpRequest) -> None:
@@ -35,6 +41,29 @@ def _figures() -> dict[str, Any]:
         "by_navigator": {days: performance(days=days, group_by="navigator") for days in WINDOWS},
         "by_group": {days: performance(days=days, group_by="cancer_type") for days in WINDOWS},
     }
+
+
+@never_cache
+@staff_member_required
+def document_download(request: HttpRequest, public_id: uuid.UUID) -> FileResponse:
+    """Send a document as an attachment to staff allowed to see it, and audit the download."""
+    document = get_object_or_404(Document.objects.select_related("request"), public_id=public_id)
+    if not can_view_documents(request.user, document.request):
+        raise PermissionDenied
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.DOWNLOAD,
+        case=document.request,
+        obj=document,
+    )
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @never_cache
@@ -56,6 +85,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "windows": WINDOWS,
         "weeks": weeks,
         "chart": weekly_chart(weeks),
+        "facilities": slowest_facilities(),
         **_figures(),
     }
     return render(request, "requests/dashboard.html", context)
@@ -100,6 +130,10 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
                     "" if row.median_days is None else row.median_days,
                 ]
             )
+    for row in slowest_facilities():
+        writer.writerow(
+            ["records_facility", row.facility, 90, row.items, "", "", "", row.median_days]
+        )
     for week in weekly():
         writer.writerow(
             [

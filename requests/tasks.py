@@ -9,6 +9,7 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from .outbox import notification_requeue, notification_send
+from .records import records_digest
 from .sweep import target_sweep
 
 
@@ -49,3 +50,9 @@ def target_sweep_task() -> dict[str, object]:
     """Bring every open case's target state up to date and owe its alerts (beat)."""
     result = target_sweep()
     return {"checked": result.checked, "changed": result.changed, "alerts": result.alerts}
+
+
+@shared_task(acks_late=True)
+def records_digest_task() -> int:
+    """Email records staff what to chase today; each item once a day (beat, daily)."""
+    return records_digest()

@@ -29,7 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def request_create(request: HttpRequest) -> HttpResponse:
     """Show the request form; on a valid post save the request and go to the thanks page."""
     if request.method == "POST":
-        form = RequestForm(request.POST)
+        form = RequestForm(request.POST, request.FILES)
         if form.is_bot:
             return render(request, "requests/refused.html", status=400)
         if form.is_valid():
@@ -37,6 +37,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
                 intake=form.save(commit=False),
                 submission_key=form.cleaned_data["submission_key"] or uuid.uuid4(),
                 consent_records=form.cleaned_data["consent_records"],
+                attachments=form.cleaned_data["attachments"],
             )
             request.session[THANKS_SESSION_KEY] = {
                 "reference": case.reference,

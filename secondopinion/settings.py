@@ -7,11 +7,13 @@ and prints emails to the console. With DEBUG off it refuses to start on the defa
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -120,6 +122,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "secondopinion.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -185,6 +188,9 @@ PLAN_TARGET_DAYS = env_int("PLAN_TARGET_DAYS", 7, minimum=1)
 # A new case nobody has taken after this many hours is brought to the supervisors.
 UNASSIGNED_ALERT_HOURS = env_int("UNASSIGNED_ALERT_HOURS", 4, minimum=1)
 TARGET_SWEEP_MINUTES = env_int("TARGET_SWEEP_MINUTES", 5, minimum=1)
+# A record requested this many days ago and not received is flagged to chase.
+RECORDS_FOLLOW_UP_DAYS = env_int("RECORDS_FOLLOW_UP_DAYS", 2, minimum=1)
+RECORDS_DIGEST_HOUR = env_int("RECORDS_DIGEST_HOUR", 7, minimum=0)
 PATIENT_ACCESS_PHONE = env_str("PATIENT_ACCESS_PHONE", "833-773-3111")
 PROGRAM_NAME = "Cancer Second Opinion Program"
 
@@ -228,6 +234,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests.tasks.target_sweep_task",
         "schedule": 60.0 * TARGET_SWEEP_MINUTES,
         "options": {"expires": 60.0 * TARGET_SWEEP_MINUTES - 10},
+    },
+    "records-digest": {
+        "task": "requests.tasks.records_digest_task",
+        "schedule": crontab(hour=RECORDS_DIGEST_HOUR, minute=0),
+        "options": {"expires": 3600},
     },
 }
 
@@ -275,8 +286,19 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Patients' documents: outside the static and media paths, served only through the download
+# view. Production may point PRIVATE_STORAGE_BACKEND at an object store (django-storages),
+# with its options in PRIVATE_STORAGE_OPTIONS (JSON).
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": env_str(
+            "PRIVATE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": json.loads(env_str("PRIVATE_STORAGE_OPTIONS", "null"))
+        or {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -293,6 +315,12 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 5, minimum=1)
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# A whole request larger than this is refused before it is read (413, with a message).
+MAX_REQUEST_BYTES = UPLOAD_MAX_FILES * UPLOAD_MAX_BYTES + 2 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # --- Security -----------------------------------------------------------------------------
 

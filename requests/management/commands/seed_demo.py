@@ -31,9 +31,11 @@ from requests.models import (
     Appointment,
     CaseNote,
     Notification,
+    RecordItem,
     SecondOpinionRequest,
     StatusChange,
 )
+from requests.records import OUTSTANDING, record_item_save, record_items_mark
 from requests.services import (
     case_note_add,
     case_transition,
@@ -324,6 +326,13 @@ class Command(BaseCommand):
             body="Introduced myself; explained the next steps and the records we need.",
         )
         for step in PATHS[status]:
+            if step == Status.GATHERING_RECORDS:
+                self._records_under_way(rng, case, users["records"])
+            if step == Status.READY_TO_SCHEDULE:
+                items = case.record_items.filter(status__in=OUTSTANDING)
+                record_items_mark(
+                    items=items, status=RecordItem.State.RECEIVED, by=users["records"]
+                )
             if step == Status.SCHEDULED:
                 self._appointment(rng, case, by, past=status != Status.SCHEDULED)
             note = (
@@ -336,6 +345,25 @@ class Command(BaseCommand):
             case_transition(case=case, to_status=step, by=by, note=note)
         if status in {Status.SEEN, Status.PLAN_DELIVERED, Status.CLOSED}:
             case.appointments.update(state=Appointment.State.COMPLETED)
+
+    def _records_under_way(
+        self, rng: random.Random, case: SecondOpinionRequest, records_user: Any
+    ) -> None:
+        """Request some items (a few days ago, so that some need chasing), receive a few."""
+        for item in case.record_items.all():
+            roll = rng.random()
+            if roll < 0.3:
+                continue
+            before = {"status": item.status}
+            item.status = RecordItem.State.RECEIVED if roll > 0.75 else RecordItem.State.REQUESTED
+            item.method = rng.choice(["fax", "portal", "courier"])
+            record_item_save(item=item, by=records_user, before=before)
+            requested = case.submitted_at + timedelta(hours=rng.randint(2, 30))
+            RecordItem.objects.filter(pk=item.pk).update(requested_at=requested)
+            if item.status == RecordItem.State.RECEIVED:
+                RecordItem.objects.filter(pk=item.pk).update(
+                    received_at=requested + timedelta(days=rng.uniform(0.5, 3))
+                )
 
     def _appointment(
         self, rng: random.Random, case: SecondOpinionRequest, by: Any, *, past: bool

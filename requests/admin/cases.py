@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -32,26 +33,28 @@ from navigators.access import (
 )
 from navigators.services import case_assign, case_take
 
-from .choices import Status, TargetState, Treatment
-from .models import (
+from ..choices import Status, TargetState, Treatment
+from ..models import (
     OPEN_STATUSES,
     Appointment,
     CaseNote,
-    Notification,
+    Document,
+    RecordItem,
     SecondOpinionRequest,
     StatusChange,
 )
-from .outbox import notification_resend
-from .selectors import case_timeline, cases_by_urgency
-from .services import (
+from ..records import records_progress
+from ..selectors import case_timeline, cases_by_urgency
+from ..services import (
     appointment_book,
     appointment_cancel,
     appointment_move,
     case_note_add,
     case_transition,
 )
-from .staff_forms import AppointmentForm, AppointmentMoveForm, AssignForm, TransitionForm
-from .targets import days_left
+from ..staff_forms import AppointmentForm, AppointmentMoveForm, AssignForm, TransitionForm
+from ..targets import days_left
+from .records import DocumentInline, RecordItemInline, audit_case_view, save_record_formset
 
 CASE_FIELDSETS: list[tuple[str, str, tuple[str, ...]]] = [
     (
@@ -210,6 +213,16 @@ class NavigatorFilter(admin.RelatedFieldListFilter):
         ]
 
 
+class CaseChangeList(ChangeList):
+    """The case list, by default in the order a navigator works: most urgent first."""
+
+    def get_ordering(self, request: HttpRequest, queryset: QuerySet[Any]) -> list[str]:
+        if ORDER_VAR in self.params:
+            return super().get_ordering(request, queryset)
+        # Overdue, then at risk, then the soonest target (get_queryset adds "urgency").
+        return ["urgency", "target_date", "submitted_at", "-pk"]
+
+
 class StatusChangeInline(admin.TabularInline):
     model = StatusChange
     extra = 0
@@ -291,10 +304,17 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
     search_fields = ("=reference", "last_name", "first_name")
     list_select_related = ("navigator__user",)
     list_per_page = 50
+    ordering = ("target_date",)
     show_full_result_count = False
     view_on_site = False
     actions = ("assign_selected", "take_selected")
-    inlines = (CaseNoteInline, AppointmentInline, StatusChangeInline)
+    inlines = (
+        CaseNoteInline,
+        RecordItemInline,
+        DocumentInline,
+        AppointmentInline,
+        StatusChangeInline,
+    )
 
     # --- The list ----------------------------------------------------------------------
 
@@ -302,14 +322,13 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
         # Not super(): it orders by get_ordering() before the urgency annotation exists.
         return cases_by_urgency(self.model._default_manager.get_queryset())
 
-    def get_ordering(self, request: HttpRequest) -> list[str]:
-        # Overdue, then at risk, then the soonest target: what a navigator does first.
-        return ["urgency", "target_date", "submitted_at"]
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return CaseChangeList
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[SecondOpinionRequest], search_term: str
     ) -> tuple[QuerySet[SecondOpinionRequest], bool]:
-        from .models import normalise_reference
+        from ..models import normalise_reference
 
         # A reference read over the phone is typed every which way: k7m4 9qxp, K7M49QXP.
         normalised = normalise_reference(search_term)
@@ -353,8 +372,11 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
     def get_inlines(self, request: HttpRequest, obj: Any) -> tuple[type, ...]:
         if obj is None:
             return ()
-        if sees_case_notes(request.user):
+        user = request.user
+        if sees_case_notes(user):
             return self.inlines
+        if user.has_perm("requests.view_recorditem"):
+            return (RecordItemInline, DocumentInline)
         return (AppointmentInline,)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -370,6 +392,9 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
         return can_change_case(request.user, obj)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model in {RecordItem, Document}:
+            save_record_formset(request, form, formset)
+            return
         if formset.model is not CaseNote:
             super().save_formset(request, form, formset, change)
             return
@@ -399,6 +424,8 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
         context = dict(extra_context or {})
         if case is not None and self.has_view_or_change_permission(request, case):
             context.update(self.case_panel_context(request, case))
+            if request.method == "GET":
+                audit_case_view(request, case)
         return super().change_view(request, object_id, form_url, context)
 
     def case_panel_context(
@@ -425,6 +452,7 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
             "case_can_assign": is_supervisor(user) and case.is_open,
             "assign_form": AssignForm() if is_supervisor(user) else None,
             "case_sees_contact": "contact" in sections,
+            "case_records": records_progress(case),
             "case_timeline": case_timeline(case) if sees_case_notes(user) else [],
             "case_booked": (
                 list(case.appointments.filter(state=Appointment.State.BOOKED))
@@ -681,43 +709,3 @@ def target_badge(case: SecondOpinionRequest) -> str:
         _("Target: %(date)s") % {"date": date_format(case.target_date)},
         text,
     )
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("kind", "request", "state", "attempts", "created_at", "sent_at")
-    list_filter = ("state", "kind")
-    search_fields = ("=request__reference",)
-    list_select_related = ("request",)
-    show_full_result_count = False
-    actions = ("resend_selected",)
-    readonly_fields = (
-        "request",
-        "kind",
-        "dedupe_key",
-        "recipient",
-        "language",
-        "context",
-        "state",
-        "attempts",
-        "last_error",
-        "created_at",
-        "claimed_at",
-        "sent_at",
-    )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_resend_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("requests.change_notification")
-
-    @admin.action(description=_("Send the selected failed emails again"), permissions=["resend"])
-    def resend_selected(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
-        resent = sum(
-            notification_resend(notification_id=pk) for pk in queryset.values_list("pk", flat=True)
-        )
-        messages.success(request, _("%(n)d email(s) queued again.") % {"n": resent})

@@ -1,0 +1,53 @@
+"""The outbox in the admin: every email owed, its state, and a resend for failed ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Notification
+from ..outbox import notification_resend
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("kind", "request", "state", "attempts", "created_at", "sent_at")
+    list_filter = ("state", "kind")
+    search_fields = ("=request__reference",)
+    list_select_related = ("request",)
+    show_full_result_count = False
+    actions = ("resend_selected",)
+    readonly_fields = (
+        "request",
+        "kind",
+        "dedupe_key",
+        "recipient",
+        "language",
+        "context",
+        "state",
+        "attempts",
+        "last_error",
+        "created_at",
+        "claimed_at",
+        "sent_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("requests.change_notification")
+
+    @admin.action(description=_("Send the selected failed emails again"), permissions=["resend"])
+    def resend_selected(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        resent = sum(
+            notification_resend(notification_id=pk) for pk in queryset.values_list("pk", flat=True)
+        )
+        messages.success(request, _("%(n)d email(s) queued again.") % {"n": resent})

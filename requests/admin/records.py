@@ -1,0 +1,317 @@
+"""Records work in the admin: the worklist across cases, items and documents on the case page.
+
+Records staff change record items and nothing else about a case: they have no change
+permission on requests, and this admin shows them the identification they need on the phone
+with a facility (reference, name, date of birth) and nothing clinical beyond the cancer type.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import F, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from navigators.access import can_change_case
+
+from ..audit import audit_record
+from ..documents import document_store, validate_upload
+from ..models import OPEN_STATUSES, AuditEvent, Document, RecordItem
+from ..records import OUTSTANDING, record_item_save, record_items_mark
+from ..targets import days_left
+
+EDITABLE = ("kind", "facility", "status", "method", "tracking_number", "notes")
+
+
+def _before(item: RecordItem) -> dict[str, Any] | None:
+    """Return the stored values of an item (None for a new one), to record what changed."""
+    if item.pk is None:
+        return None
+    return dict(RecordItem.objects.filter(pk=item.pk).values(*EDITABLE).get())
+
+
+class ChaseFilter(admin.SimpleListFilter):
+    title = _("to chase")
+    parameter_name = "chase"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("yes", _("Requested over %(n)d days ago") % {"n": settings.RECORDS_FOLLOW_UP_DAYS})
+        ]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[RecordItem]
+    ) -> QuerySet[RecordItem]:
+        if self.value() == "yes":
+            cutoff = timezone.now() - timedelta(days=settings.RECORDS_FOLLOW_UP_DAYS)
+            return queryset.filter(status=RecordItem.State.REQUESTED, requested_at__lt=cutoff)
+        return queryset
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = _("age")
+    parameter_name = "age"
+    BANDS = {"0-2": (0, 2), "3-5": (3, 5), "6+": (6, None)}
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("0-2", _("Listed 0 to 2 days ago")),
+            ("3-5", _("3 to 5 days ago")),
+            ("6+", _("6 days ago or more")),
+        ]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[RecordItem]
+    ) -> QuerySet[RecordItem]:
+        band = self.BANDS.get(self.value() or "")
+        if band is None:
+            return queryset
+        now = timezone.now()
+        newest, oldest = band
+        queryset = queryset.filter(created_at__lte=now - timedelta(days=newest))
+        if oldest is not None:
+            queryset = queryset.filter(created_at__gt=now - timedelta(days=oldest + 1))
+        return queryset
+
+
+class OutstandingFilter(admin.SimpleListFilter):
+    """Outstanding items of open cases (the default), or every item."""
+
+    title = _("items")
+    parameter_name = "items"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("outstanding", _("Outstanding, open cases")), ("all", _("All items"))]
+
+    def value(self) -> str:
+        return super().value() or "outstanding"
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[RecordItem]
+    ) -> QuerySet[RecordItem]:
+        if self.value() == "outstanding":
+            return queryset.filter(status__in=OUTSTANDING, request__status__in=OPEN_STATUSES)
+        return queryset
+
+    def choices(self, changelist: Any) -> Any:
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+@admin.register(RecordItem)
+class RecordItemAdmin(admin.ModelAdmin):
+    """The records worklist: every outstanding item across open cases, oldest first."""
+
+    list_display = (
+        "case_reference",
+        "patient",
+        "date_of_birth",
+        "facility",
+        "kind",
+        "status",
+        "days_since_requested",
+        "days_left_to_target",
+        "chase_flag",
+    )
+    list_editable = ("status",)
+    list_filter = (OutstandingFilter, ChaseFilter, "status", "kind", AgeFilter, "facility")
+    search_fields = ("=request__reference", "facility", "request__last_name")
+    list_select_related = ("request",)
+    list_per_page = 100
+    show_full_result_count = False
+    ordering = (F("requested_at").asc(nulls_first=True), "created_at", "pk")
+    actions = ("mark_requested", "mark_received")
+    fields = (
+        "request",
+        *EDITABLE,
+        "requested_at",
+        "received_at",
+        "status_changed_at",
+        "status_changed_by",
+    )
+    readonly_fields = ("requested_at", "received_at", "status_changed_at", "status_changed_by")
+    autocomplete_fields = ("request",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # The case of an item never changes once listed.
+        return (*self.readonly_fields, "request") if obj is not None else self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # An item is dropped by marking it "not needed": its history stays.
+
+    def save_model(self, request: HttpRequest, obj: RecordItem, form: Any, change: bool) -> None:
+        record_item_save(item=obj, by=request.user, before=_before(obj))
+
+    @admin.display(description=_("case"), ordering="request__reference")
+    def case_reference(self, obj: RecordItem) -> str:
+        return obj.request.reference
+
+    @admin.display(description=_("patient"), ordering="request__last_name")
+    def patient(self, obj: RecordItem) -> str:
+        return obj.request.patient_name
+
+    @admin.display(description=_("date of birth"))
+    def date_of_birth(self, obj: RecordItem) -> Any:
+        return obj.request.date_of_birth
+
+    @admin.display(description=_("days since requested"), ordering="requested_at")
+    def days_since_requested(self, obj: RecordItem) -> Any:
+        if obj.requested_at is None:
+            return "-"
+        return (timezone.localdate() - timezone.localdate(obj.requested_at)).days
+
+    @admin.display(description=_("days left to target"))
+    def days_left_to_target(self, obj: RecordItem) -> int:
+        return days_left(obj.request.target_date)
+
+    @admin.display(description=_("chase"))
+    def chase_flag(self, obj: RecordItem) -> str:
+        if obj.status != RecordItem.State.REQUESTED or obj.requested_at is None:
+            return ""
+        age = timezone.now() - obj.requested_at
+        if age > timedelta(days=settings.RECORDS_FOLLOW_UP_DAYS):
+            return format_html('<span class="so-badge badge-warn">{}</span>', _("follow up"))
+        return ""
+
+    @admin.action(description=_("Mark the selected items requested"), permissions=["change"])
+    def mark_requested(self, request: HttpRequest, queryset: QuerySet[RecordItem]) -> None:
+        changed = record_items_mark(
+            items=queryset, status=RecordItem.State.REQUESTED, by=request.user
+        )
+        messages.success(request, _("%(n)d item(s) marked requested.") % {"n": changed})
+
+    @admin.action(description=_("Mark the selected items received"), permissions=["change"])
+    def mark_received(self, request: HttpRequest, queryset: QuerySet[RecordItem]) -> None:
+        changed = record_items_mark(
+            items=queryset, status=RecordItem.State.RECEIVED, by=request.user
+        )
+        messages.success(request, _("%(n)d item(s) marked received.") % {"n": changed})
+
+
+class RecordItemInline(admin.TabularInline):
+    """The case's record items; saved through record_item_save, like the worklist."""
+
+    model = RecordItem
+    extra = 0
+    can_delete = False
+    fields = (*EDITABLE, "requested_at", "received_at")
+    readonly_fields = ("requested_at", "received_at")
+    verbose_name_plural = _("outside medical records")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and (
+            obj is None or can_change_case(request.user, obj)
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_change_permission(request, obj) and super().has_add_permission(request, obj)
+
+
+class DocumentForm(forms.ModelForm):
+    class Meta:
+        model = Document
+        fields = ("file", "record_item")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload and not getattr(upload, "_committed", False):
+            self.content_type = validate_upload(upload)
+        return upload
+
+
+class DocumentInline(admin.TabularInline):
+    """Documents of a case: links to download them, and an upload for staff."""
+
+    model = Document
+    form = DocumentForm
+    extra = 1
+    can_delete = False
+    fields = ("download_link", "file", "record_item", "content_type", "size", "uploaded_at")
+    readonly_fields = ("download_link", "content_type", "size", "uploaded_at")
+    verbose_name_plural = _("documents")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return self.fields
+
+    @admin.display(description=_("document"))
+    def download_link(self, obj: Document) -> str:
+        if obj.pk is None:
+            return ""
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return (
+            obj is not None
+            and can_change_case(request.user, obj)
+            and request.user.has_perm("requests.add_document")
+        )
+
+
+def save_record_formset(request: HttpRequest, form: Any, formset: Any) -> None:
+    """Save the case page's record items and documents through their services."""
+    if formset.model is RecordItem:
+        saved = []
+        for item_form in formset.forms:
+            if not item_form.has_changed() or not item_form.cleaned_data:
+                continue
+            item = item_form.instance
+            before = _before(item)
+            item_form.save(commit=False)
+            item.request = form.instance
+            saved.append(record_item_save(item=item, by=request.user, before=before))
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = saved, [], []
+    elif formset.model is Document:
+        stored = []
+        for document_form in formset.forms:
+            upload = (document_form.cleaned_data or {}).get("file")
+            if upload and not getattr(upload, "_committed", False):
+                stored.append(
+                    document_store(
+                        case=form.instance,
+                        upload=upload,
+                        content_type=document_form.content_type,
+                        by=request.user,
+                        record_item=document_form.cleaned_data.get("record_item"),
+                    )
+                )
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = stored, [], []
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail, read-only for everyone: no one can add, change or delete a row."""
+
+    list_display = ("at", "actor", "action", "request", "object_type", "object_id")
+    list_filter = ("action", "object_type")
+    search_fields = ("=request__reference", "actor__username")
+    list_select_related = ("actor", "request")
+    show_full_result_count = False
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def audit_case_view(request: HttpRequest, case: Any) -> None:
+    """Record that a member of staff opened a case page."""
+    audit_record(actor=request.user, action=AuditEvent.Action.VIEW_CASE, case=case, obj=case)

@@ -1,0 +1,233 @@
+"""Outside medical records: the usual items, their retrieval status, chasing and the digest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .audit import audit_record
+from .choices import DiseaseGroup, Treatment
+from .models import OPEN_STATUSES, AuditEvent, Notification, RecordItem, SecondOpinionRequest
+from .outbox import notification_owe
+
+Kind = RecordItem.Kind
+State = RecordItem.State
+OUTSTANDING = (State.NEEDED, State.REQUESTED)
+RECORDS_STAFF_GROUP = "Records staff"
+BLOOD_CANCERS = {DiseaseGroup.LEUKEMIA, DiseaseGroup.LYMPHOMA, DiseaseGroup.MYELOMA}
+# Disease groups whose treatment choices usually hang on molecular or genomic testing.
+MOLECULAR_GROUPS = {
+    DiseaseGroup.BREAST,
+    DiseaseGroup.THORACIC,
+    DiseaseGroup.GASTROINTESTINAL,
+    DiseaseGroup.HEPATOBILIARY,
+    *BLOOD_CANCERS,
+}
+UNKNOWN_FACILITY = "To confirm with the patient"
+
+
+@dataclass(frozen=True)
+class RecordsProgress:
+    received: int
+    total: int
+    unable: int
+    outstanding: int
+
+    def __str__(self) -> str:
+        text = _("records %(received)d of %(total)d received") % {
+            "received": self.received,
+            "total": self.total,
+        }
+        if self.unable:
+            text += _(" (%(n)d unable to obtain)") % {"n": self.unable}
+        return text
+
+
+def default_record_kinds(case: SecondOpinionRequest) -> list[str]:
+    """Return the items a second opinion usually needs, by cancer type and treatment so far."""
+    kinds = [Kind.PATHOLOGY_REPORT]
+    if case.cancer_type in BLOOD_CANCERS:
+        kinds.append(Kind.LABS)
+    else:
+        kinds += [Kind.PATHOLOGY_SLIDES, Kind.IMAGING_REPORT, Kind.IMAGING_DISC]
+    if case.cancer_type in MOLECULAR_GROUPS:
+        kinds.append(Kind.MOLECULAR_REPORT)
+    treatments = set(case.treatments or [])
+    if Treatment.SURGERY in treatments:
+        kinds.append(Kind.OPERATIVE_REPORT)
+    if treatments & {Treatment.CHEMOTHERAPY, Treatment.RADIATION, Treatment.SYSTEMIC}:
+        kinds.append(Kind.TREATMENT_SUMMARY)
+    kinds.append(Kind.CLINIC_NOTES)
+    return kinds
+
+
+def record_items_start(*, case: SecondOpinionRequest) -> list[RecordItem]:
+    """List the usual items on a new case that asked for records help, for the navigator."""
+    facility = case.current_facility or UNKNOWN_FACILITY
+    return RecordItem.objects.bulk_create(
+        RecordItem(request=case, kind=kind, facility=facility, status_changed_at=case.submitted_at)
+        for kind in default_record_kinds(case)
+    )
+
+
+@transaction.atomic
+def record_item_save(
+    *,
+    item: RecordItem,
+    by: AbstractBaseUser,
+    before: dict[str, object] | None = None,
+    now: datetime | None = None,
+) -> RecordItem:
+    """Save a new or edited record item: its status dates, who changed it, the audit trail.
+
+    `before` holds the field values as they were (None for a new item). When the last
+    outstanding item of a case is settled, the case's navigator is told.
+    """
+    now = now or timezone.now()
+    if item.request_id is None:
+        raise ValidationError(_("A record item belongs to a case."))
+    status_changed = before is None or before.get("status") != item.status
+    if status_changed:
+        item.status_changed_at = now
+        item.status_changed_by = by
+        if item.status == State.REQUESTED and item.requested_at is None:
+            item.requested_at = now
+        if item.status == State.RECEIVED and item.received_at is None:
+            item.received_at = now
+    fields = ["kind", "facility", "status", "method", "tracking_number", "notes"]
+    item.save()
+    if before is None:
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.CREATE,
+            case=item.request,
+            obj=item,
+            detail={name: str(getattr(item, name)) for name in fields},
+        )
+    else:
+        from .audit import changed_values
+
+        changes = changed_values(item, before, fields)
+        if changes:
+            audit_record(
+                actor=by,
+                action=AuditEvent.Action.CHANGE,
+                case=item.request,
+                obj=item,
+                detail=changes,
+            )
+    if status_changed and item.status not in OUTSTANDING:
+        _tell_navigator_if_complete(item.request)
+    return item
+
+
+@transaction.atomic
+def record_items_mark(*, items: QuerySet[RecordItem], status: str, by: AbstractBaseUser) -> int:
+    """Set many items to `status` at once (the worklist's bulk actions); return how many."""
+    changed = 0
+    for item in items.select_for_update().select_related("request"):
+        if item.status == status:
+            continue
+        before = {"status": item.status}
+        item.status = status
+        record_item_save(item=item, by=by, before=before)
+        changed += 1
+    if changed:
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.BULK,
+            case=None,
+            detail={"action": f"mark {status}", "items": changed},
+        )
+    return changed
+
+
+def records_progress(case: SecondOpinionRequest) -> RecordsProgress:
+    """Return how far the records of a case are: "records 3 of 5 received"."""
+    counts = case.record_items.exclude(status=State.NOT_NEEDED).aggregate(
+        total=Count("id"),
+        received=Count("id", filter=Q(status=State.RECEIVED)),
+        unable=Count("id", filter=Q(status=State.UNABLE)),
+        outstanding=Count("id", filter=Q(status__in=OUTSTANDING)),
+    )
+    return RecordsProgress(**counts)
+
+
+def records_outstanding(case: SecondOpinionRequest) -> int:
+    """Return how many items of a case are still needed or requested."""
+    return case.record_items.filter(status__in=OUTSTANDING).count()
+
+
+def to_chase(now: datetime | None = None) -> QuerySet[RecordItem]:
+    """Return the items requested more than RECORDS_FOLLOW_UP_DAYS ago and not received."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.RECORDS_FOLLOW_UP_DAYS)
+    return RecordItem.objects.filter(
+        status=State.REQUESTED, requested_at__lt=cutoff, request__status__in=OPEN_STATUSES
+    )
+
+
+def records_digest(*, now: datetime | None = None) -> int:
+    """Email records staff the references and counts to chase today; return the item count.
+
+    Each item is in one digest a day at most: items are claimed for today's date with a
+    conditional UPDATE, so a second run the same day (or a second beat) finds none.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        due = to_chase(now).filter(Q(last_digest_on__isnull=True) | Q(last_digest_on__lt=today))
+        ids = list(
+            due.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
+        )
+        claimed = RecordItem.objects.filter(pk__in=ids).update(last_digest_on=today)
+        if not claimed:
+            return 0
+        rows = (
+            RecordItem.objects.filter(pk__in=ids)
+            .values("request__reference")
+            .annotate(count=Count("id"))
+            .order_by("request__reference")
+        )
+        cases = [(row["request__reference"], row["count"]) for row in rows]
+        staff = (
+            get_user_model()
+            .objects.filter(groups__name=RECORDS_STAFF_GROUP, is_active=True)
+            .exclude(email="")
+        )
+        for user in staff:
+            notification_owe(
+                kind=Notification.Kind.RECORDS_DIGEST,
+                recipient=user.email,
+                dedupe_key=f"records_digest:{today.isoformat()}:{user.pk}",
+                context={
+                    "staff_first_name": user.first_name,
+                    "cases": cases,
+                    "items": claimed,
+                    "worklist_url": settings.SITE_URL + "/admin/requests/recorditem/?chase=yes",
+                },
+            )
+    return claimed
+
+
+def _tell_navigator_if_complete(case: SecondOpinionRequest) -> None:
+    progress = records_progress(case)
+    if progress.outstanding or not progress.total or case.navigator is None:
+        return
+    email = case.navigator.user.email
+    if email:
+        notification_owe(
+            kind=Notification.Kind.RECORDS_COMPLETE,
+            recipient=email,
+            dedupe_key=f"records_complete:{case.pk}:{progress.total}",
+            request=case,
+            context={"staff_first_name": case.navigator.user.first_name, "progress": str(progress)},
+        )

@@ -52,6 +52,7 @@ def can_transition_case(user: AbstractBaseUser, case: SecondOpinionRequest) -> b
 # Which parts of a case each role sees (DESIGN.md: "Staff see what their role needs").
 CASE_SECTIONS_ALL = frozenset(
     {
+        "referral",
         "case",
         "identity",
         "contact",

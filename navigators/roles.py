@@ -37,6 +37,8 @@ _CASE_WORK = {
         "view_targetalert",
         "view_dashboard",
         *_RECORDS_WORK,
+        "view_supporttask",
+        "view_referringprovider",
     ],
     "navigators": ["view_navigator"],
 }
@@ -49,13 +51,16 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "assign_case",
             "change_notification",
             "view_auditevent",
+            "change_supporttask",
         ],
         "navigators": ["view_navigator", "add_navigator", "change_navigator"],
     },
     # Records staff and advocates see a case only through their own work lists; they never
     # change a case's status or assignment.
     RECORDS_STAFF: {"requests": ["view_secondopinionrequest", *_RECORDS_WORK]},
-    PATIENT_ADVOCATES: {"requests": ["view_secondopinionrequest"]},
+    PATIENT_ADVOCATES: {
+        "requests": ["view_secondopinionrequest", "view_supporttask", "change_supporttask"]
+    },
 }
 
 

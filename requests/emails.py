@@ -11,7 +11,14 @@ from .models import Appointment, Notification
 
 # Emails to the patient (or whoever asked for them) greet them by first name; emails to staff
 # carry the reference and a link, and no patient name at all.
-PATIENT_KINDS = frozenset({Notification.Kind.CONFIRMATION, Notification.Kind.APPOINTMENT})
+PATIENT_KINDS = frozenset(
+    {
+        Notification.Kind.CONFIRMATION,
+        Notification.Kind.APPOINTMENT,
+        Notification.Kind.REFERRAL_PATIENT,
+        Notification.Kind.STATUS_LINK,
+    }
+)
 
 
 def notification_context(notification: Notification) -> dict[str, object]:

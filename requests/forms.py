@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import Requester, Treatment
 from .documents import validate_uploads
-from .models import SecondOpinionRequest
+from .models import SecondOpinionRequest, normalise_reference
 
 MAX_AGE_YEARS = 120
 REQUESTER_FIELDS = (
@@ -90,7 +90,68 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class RequestForm(forms.ModelForm):
+class ErrorSummaryMixin:
+    """The list of answers to correct, shown at the top of a public form."""
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """Return (element id, message) for each answer to correct, in the form's order."""
+        summary = [("request-form", str(error)) for error in self.non_field_errors()]
+        for name in self.fields:
+            if name not in self.errors:
+                continue
+            field = self[name]
+            grouped = isinstance(
+                field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple
+            )
+            anchor = f"{field.auto_id}_0" if grouped else field.auto_id
+            summary.append((anchor, str(self.errors[name][0])))
+        return summary
+
+
+class IntakeForm(ErrorSummaryMixin, forms.ModelForm):
+    """What every public intake form shares: documents, the double-submit key, the honeypot,
+    the patient's phone and date of birth, and the error summary."""
+
+    attachments = MultipleFileField(
+        label=_("Medical records you already have (optional)"),
+        required=False,
+        help_text=_("PDF, JPEG or PNG files: up to 5 files of at most 20 MB each."),
+    )
+    # Filled once when the form is shown: a repeated post of the same form is recognised.
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    # A honeypot: hidden from people (CSS and aria-hidden), filled in by bots.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def clean_attachments(self) -> list[tuple[object, str]]:
+        """Return the files with the content type each one's bytes show."""
+        return validate_uploads(self.cleaned_data["attachments"])
+
+    def clean_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["phone"])
+
+    def clean_date_of_birth(self) -> date:
+        born = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if born > today:
+            raise ValidationError(_("The date of birth can't be in the future."), code="future")
+        if today.year - born.year > MAX_AGE_YEARS:
+            raise ValidationError(
+                _("Please check the year: this date of birth is more than 120 years ago."),
+                code="implausible",
+            )
+        return born
+
+    @property
+    def is_bot(self) -> bool:
+        """Return whether the honeypot was filled in (only a program does that)."""
+        return bool(self.data.get("website"))
+
+
+class RequestForm(IntakeForm):
     """A patient's or caregiver's request for a second opinion."""
 
     requester_type = forms.ChoiceField(
@@ -123,19 +184,6 @@ class RequestForm(forms.ModelForm):
     privacy_acknowledged = forms.BooleanField(
         label=_("I have read the privacy notice above."),
         error_messages={"required": _("Please read the privacy notice and tick this box.")},
-    )
-    attachments = MultipleFileField(
-        label=_("Medical records you already have (optional)"),
-        required=False,
-        help_text=_("PDF, JPEG or PNG files: up to 5 files of at most 20 MB each."),
-    )
-    # Filled once when the form is shown: a repeated post of the same form is recognised.
-    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
-    # A honeypot: hidden from people (CSS and aria-hidden), filled in by bots.
-    website = forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
     class Meta:
@@ -244,6 +292,8 @@ class RequestForm(forms.ModelForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        for name in ("city", "state", "zip_code"):
+            self.fields[name].required = True
         for name, message in REQUIRED_MESSAGES.items():
             self.fields[name].error_messages["required"] = message
         for name in ("date_of_birth", "diagnosis_date"):
@@ -345,13 +395,6 @@ class RequestForm(forms.ModelForm):
         )
         return helper
 
-    def clean_attachments(self) -> list[tuple[object, str]]:
-        """Return the files with the content type each one's bytes show."""
-        return validate_uploads(self.cleaned_data["attachments"])
-
-    def clean_phone(self) -> str:
-        return normalise_phone(self.cleaned_data["phone"])
-
     def clean_requester_phone(self) -> str:
         value = self.cleaned_data["requester_phone"]
         return normalise_phone(value) if value else value
@@ -364,18 +407,6 @@ class RequestForm(forms.ModelForm):
                 code="invalid_zip",
             )
         return value
-
-    def clean_date_of_birth(self) -> date:
-        born = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
-        if born > today:
-            raise ValidationError(_("The date of birth can't be in the future."), code="future")
-        if today.year - born.year > MAX_AGE_YEARS:
-            raise ValidationError(
-                _("Please check the year: this date of birth is more than 120 years ago."),
-                code="implausible",
-            )
-        return born
 
     def clean_diagnosis_date(self) -> date | None:
         diagnosed = self.cleaned_data["diagnosis_date"]
@@ -451,21 +482,252 @@ class RequestForm(forms.ModelForm):
             if not data.get(name) and name not in self.errors:
                 self.add_error(name, ValidationError(message, code="required"))
 
-    def error_summary(self) -> list[tuple[str, str]]:
-        """Return (element id, message) for each answer to correct, in the form's order."""
-        summary = [("request-form", str(error)) for error in self.non_field_errors()]
-        for name in self.fields:
-            if name not in self.errors:
-                continue
-            field = self[name]
-            grouped = isinstance(
-                field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple
-            )
-            anchor = f"{field.auto_id}_0" if grouped else field.auto_id
-            summary.append((anchor, str(self.errors[name][0])))
-        return summary
 
-    @property
-    def is_bot(self) -> bool:
-        """Return whether the honeypot was filled in (only a program does that)."""
-        return bool(self.data.get("website"))
+def npi_is_valid(npi: str) -> bool:
+    """Return whether a National Provider Identifier is 10 digits with a right check digit.
+
+    The check digit is the Luhn digit of the 9 first digits prefixed with 80840 (CMS).
+    """
+    if len(npi) != 10 or not npi.isdigit():
+        return False
+    total = 0
+    for position, char in enumerate(reversed("80840" + npi)):
+        digit = int(char)
+        if position % 2 == 1:
+            digit *= 2
+            digit = digit - 9 if digit > 9 else digit
+        total += digit
+    return total % 10 == 0
+
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class ReferralForm(IntakeForm):
+    """A referring provider's office refers a patient."""
+
+    provider_name = forms.CharField(label=_("Referring provider's name"), max_length=150)
+    npi = forms.CharField(
+        label=_("Provider's NPI"),
+        max_length=10,
+        help_text=_("The 10-digit National Provider Identifier."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"required": _("Enter the provider's 10-digit NPI.")},
+    )
+    practice = forms.CharField(
+        label=_("Practice or hospital"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    provider_phone = forms.CharField(
+        label=_("Office phone"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    provider_fax = forms.CharField(
+        label=_("Office fax (optional)"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel"}),
+    )
+    provider_email = forms.EmailField(
+        label=_("Office email"),
+        help_text=_("We send the reference and updates here."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    referral_urgent = forms.TypedChoiceField(
+        label=_("Urgency"),
+        coerce=lambda value: value == "urgent",
+        choices=[("routine", _("Routine")), ("urgent", _("Urgent (within days)"))],
+        widget=forms.RadioSelect,
+        initial="routine",
+    )
+    patient_aware = forms.ChoiceField(
+        label=_("Is the patient aware of this referral?"),
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Tell us whether the patient knows about this referral.")},
+    )
+    patient_in_hospital = forms.ChoiceField(
+        label=_("Is the patient in hospital now?"),
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Tell us whether the patient is in hospital now.")},
+    )
+    consent_records = forms.BooleanField(
+        label=_("The patient agrees that we request their outside records."), required=False
+    )
+
+    class Meta:
+        model = SecondOpinionRequest
+        fields = [
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "phone",
+            "email",
+            "preferred_language",
+            "cancer_type",
+            "referral_reason",
+            "referral_urgent",
+        ]
+        labels = {
+            "first_name": _("Patient's first name"),
+            "last_name": _("Patient's last name"),
+            "date_of_birth": _("Patient's date of birth"),
+            "phone": _("Patient's phone number"),
+            "email": _("Patient's email (optional)"),
+            "preferred_language": _("Patient's preferred language"),
+            "cancer_type": _("Type of cancer"),
+            "referral_reason": _("Reason for referral"),
+        }
+        help_texts = {
+            "email": _("We email the patient their reference, with nothing medical."),
+            "referral_reason": _("The question for our specialists, at most 2,000 characters."),
+        }
+        widgets = {
+            "date_of_birth": DateInput,
+            "phone": forms.TextInput(attrs={"type": "tel"}),
+            "referral_reason": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["referral_reason"].required = True
+        self.fields["date_of_birth"].input_formats = ["%Y-%m-%d", "%m/%d/%Y"]
+        self.fields["date_of_birth"].error_messages["invalid"] = DATE_MESSAGE
+        self.fields["email"].error_messages["invalid"] = EMAIL_MESSAGE
+        self.fields["cancer_type"].choices = [
+            ("", _("Choose one")),
+            *list(self.fields["cancer_type"].choices)[1:],
+        ]
+        for name in ("first_name", "last_name", "date_of_birth", "phone", "cancer_type"):
+            self.fields[name].error_messages["required"] = REQUIRED_MESSAGES[name]
+        self.fields["referral_reason"].error_messages["required"] = _(
+            "Tell us the reason for the referral."
+        )
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True
+        helper.layout = Layout(
+            Fieldset(
+                _("1. The referring provider"),
+                Row(Column("provider_name"), Column("npi"), css_class="g-3"),
+                "practice",
+                Row(Column("provider_phone"), Column("provider_fax"), css_class="g-3"),
+                "provider_email",
+                css_id="section-provider",
+            ),
+            Fieldset(
+                _("2. The patient"),
+                "patient_aware",
+                "patient_in_hospital",
+                Row(Column("first_name"), Column("last_name"), css_class="g-3"),
+                "date_of_birth",
+                Row(Column("phone"), Column("email"), css_class="g-3"),
+                "preferred_language",
+                css_id="section-patient",
+            ),
+            Fieldset(
+                _("3. The referral"),
+                "cancer_type",
+                "referral_reason",
+                "referral_urgent",
+                "consent_records",
+                "attachments",
+                css_id="section-referral",
+            ),
+            "submission_key",
+            Div("website", css_class="hp-field", aria_hidden="true"),
+        )
+        self.helper = helper
+
+    def clean_npi(self) -> str:
+        npi = "".join(ch for ch in self.cleaned_data["npi"] if ch.isdigit())
+        if not npi_is_valid(npi):
+            raise ValidationError(
+                _(
+                    "This is not a valid NPI: it must be 10 digits and its last digit must match "
+                    "(please check for a typing error)."
+                ),
+                code="invalid_npi",
+            )
+        return npi
+
+    def clean_provider_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["provider_phone"])
+
+    def clean_provider_fax(self) -> str:
+        value = self.cleaned_data["provider_fax"]
+        return normalise_phone(value) if value else value
+
+    def clean_patient_aware(self) -> str:
+        if self.cleaned_data["patient_aware"] != "yes":
+            raise ValidationError(
+                _(
+                    "We can only accept a referral the patient knows about: we contact the "
+                    "patient directly, and a second opinion needs their agreement. Please talk "
+                    "with the patient first."
+                ),
+                code="patient_unaware",
+            )
+        return "yes"
+
+    def clean_patient_in_hospital(self) -> str:
+        if self.cleaned_data["patient_in_hospital"] == "yes":
+            raise ValidationError(
+                _(
+                    "A patient in hospital now needs a conversation, not a form: please call the "
+                    "Patient Access Center at %(phone)s and we will arrange it with you."
+                )
+                % {"phone": settings.PATIENT_ACCESS_PHONE},
+                code="in_hospital",
+            )
+        return "no"
+
+    def provider_details(self) -> dict[str, str]:
+        """Return the provider's details, to find or update them by NPI."""
+        data = self.cleaned_data
+        return {
+            "npi": data["npi"],
+            "name": data["provider_name"],
+            "practice": data["practice"],
+            "phone": data["provider_phone"],
+            "fax": data["provider_fax"],
+            "email": data["provider_email"],
+        }
+
+
+class StatusLookupForm(ErrorSummaryMixin, forms.Form):
+    """A patient asks for a link to their request's status."""
+
+    reference = forms.CharField(
+        label=_("Reference number"),
+        max_length=20,
+        help_text=_("On your confirmation page and email, such as K7M4-9QXP."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        error_messages={"required": _("Enter your reference number.")},
+    )
+    date_of_birth = forms.DateField(
+        label=_("Patient's date of birth"),
+        widget=DateInput(attrs={"autocomplete": "bday"}),
+        input_formats=["%Y-%m-%d", "%m/%d/%Y"],
+        error_messages={
+            "required": _("Enter the patient's date of birth."),
+            "invalid": DATE_MESSAGE,
+        },
+    )
+    email = forms.EmailField(
+        label=_("Email you gave us"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"required": _("Enter the email you gave us."), "invalid": EMAIL_MESSAGE},
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def clean_reference(self) -> str:
+        return normalise_reference(self.cleaned_data["reference"])

@@ -73,6 +73,33 @@ def normalise_reference(raw: str) -> str:
     return f"{chars[:4]}-{chars[4:]}" if len(chars) == REFERENCE_LENGTH else chars
 
 
+class ReferringProvider(models.Model):
+    """A referring provider's office, known by its NPI; kept up to date by each referral."""
+
+    npi = models.CharField(_("NPI"), max_length=10, unique=True)
+    name = models.CharField(_("provider name"), max_length=150)
+    practice = models.CharField(_("practice"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=20)
+    fax = models.CharField(_("fax"), max_length=20, blank=True)
+    email = models.EmailField(_("email"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("referring provider")
+        verbose_name_plural = _("referring providers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.practice})"
+
+
+class InsuranceOutcome(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    VERIFIED = "verified", _("Verified")
+    NOT_COVERED = "not_covered", _("Not covered")
+    SELF_PAY = "self_pay", _("Self-pay")
+
+
 class SecondOpinionRequest(models.Model):
     """One request for a second opinion, from intake to the delivered plan."""
 
@@ -114,9 +141,10 @@ class SecondOpinionRequest(models.Model):
     )
     other_language = models.CharField(_("other language"), max_length=60, blank=True)
     interpreter_needed = models.BooleanField(_("interpreter needed"), default=False)
-    city = models.CharField(_("city"), max_length=100)
-    state = models.CharField(_("state"), max_length=2, choices=USState.choices)
-    zip_code = models.CharField(_("ZIP code"), max_length=10)
+    # Required on the patient's form; a referral may not know them yet.
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    state = models.CharField(_("state"), max_length=2, choices=USState.choices, blank=True)
+    zip_code = models.CharField(_("ZIP code"), max_length=10, blank=True)
 
     cancer_type = models.CharField(_("cancer type"), max_length=20, choices=DiseaseGroup.choices)
     diagnosis_date = models.DateField(_("date of diagnosis"), null=True, blank=True)
@@ -140,6 +168,24 @@ class SecondOpinionRequest(models.Model):
     needs_travel = models.BooleanField(_("help with travel"), default=False)
     needs_lodging = models.BooleanField(_("help with lodging"), default=False)
     needs_financial = models.BooleanField(_("financial assistance"), default=False)
+    insurance_outcome = models.CharField(
+        _("insurance verification"),
+        max_length=12,
+        choices=InsuranceOutcome.choices,
+        blank=True,
+        default="",
+    )
+
+    referring_provider = models.ForeignKey(
+        ReferringProvider,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("referring provider"),
+    )
+    referral_reason = models.TextField(_("reason for referral"), max_length=2000, blank=True)
+    referral_urgent = models.BooleanField(_("urgent referral"), default=False)
 
     consent_contact_at = models.DateTimeField(_("consented to be contacted at"), null=True)
     consent_records_at = models.DateTimeField(
@@ -234,6 +280,10 @@ class SecondOpinionRequest(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:requests_secondopinionrequest_change", args=[self.pk])
+
+    @property
+    def is_referral(self) -> bool:
+        return self.referring_provider_id is not None
 
     @property
     def patient_name(self) -> str:
@@ -606,6 +656,81 @@ class Document(models.Model):
         return reverse("requests:document_download", args=[self.public_id])
 
 
+class SupportTask(models.Model):
+    """Practical help a patient asked for: travel, lodging, money, an interpreter, insurance."""
+
+    class Kind(models.TextChoices):
+        TRAVEL = "travel", _("Travel")
+        LODGING = "lodging", _("Lodging")
+        FINANCIAL = "financial", _("Financial assistance")
+        INTERPRETER = "interpreter", _("Interpreter")
+        INSURANCE = "insurance", _("Insurance verification")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        NOT_NEEDED = "not_needed", _("Not needed")
+
+    request = models.ForeignKey(
+        SecondOpinionRequest, on_delete=models.CASCADE, related_name="support_tasks"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=12, choices=State.choices, default=State.OPEN)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("support task")
+        verbose_name_plural = _("support tasks")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The advocates' worklist: open tasks.
+            models.Index(
+                fields=["created_at"],
+                name="support_open_idx",
+                condition=models.Q(status__in=["open", "in_progress"]),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "kind"], name="one_support_task_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.request_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in {self.State.OPEN, self.State.IN_PROGRESS}
+
+
+class StatusLink(models.Model):
+    """A single-use link, valid 24 hours, that lets a patient see their request's status."""
+
+    request = models.ForeignKey(
+        SecondOpinionRequest, on_delete=models.CASCADE, related_name="status_links"
+    )
+    # Only a hash of the link's secret is kept: a leaked database does not leak live links.
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["request", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"status link #{self.pk}"
+
+
 class AuditEvent(models.Model):
     """One staff read or change of a patient's record: append-only, kept in UTC."""
 
@@ -670,6 +795,11 @@ class Notification(models.Model):
         ALERT_PLAN_OVERDUE = "alert_plan_overdue", _("Alert: treatment plan overdue")
         RECORDS_COMPLETE = "records_complete", _("Records complete")
         RECORDS_DIGEST = "records_digest", _("Daily records digest")
+        REFERRAL_PROVIDER = "referral_provider", _("Referral received (to the provider)")
+        REFERRAL_PATIENT = "referral_patient", _("Your doctor referred you (to the patient)")
+        REFERRER_UPDATE = "referrer_update", _("Update to the referring provider")
+        STATUS_LINK = "status_link", _("Link to the request's status")
+        PATIENT_WITHDREW = "patient_withdrew", _("The patient withdrew the request")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -13,18 +13,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .choices import Status, TargetState
+from .choices import Requester, Status, TargetState
 from .documents import document_store
 from .models import (
     Appointment,
     CaseNote,
     Notification,
+    ReferringProvider,
     SecondOpinionRequest,
     StatusChange,
     new_reference,
 )
 from .outbox import enqueue_on_commit, notification_owe
 from .records import record_items_start, records_outstanding
+from .support import insurance_verification_open, support_tasks_start
 from .targets import plan_target_date_for, target_date_for, target_state_for
 
 TERMINAL_STATUSES = frozenset({Status.CLOSED, Status.WITHDRAWN, Status.DECLINED})
@@ -39,13 +41,15 @@ def request_submit(
     submission_key: uuid.UUID,
     consent_records: bool,
     attachments: Sequence[tuple[UploadedFile, str]] = (),
+    referring_provider: ReferringProvider | None = None,
 ) -> tuple[SecondOpinionRequest, bool]:
     """Save a request from the public form with its documents and the email it owes.
 
     `intake` is an unsaved request holding the validated answers; `attachments` are files
     already validated, with their content types. Return the request and whether this call
     created it: a second post of the same form (same `submission_key`) returns the first
-    request and saves and owes nothing more.
+    request and saves and owes nothing more. A referral (with `referring_provider`) owes
+    the provider a confirmation and the patient a "your doctor referred you" email instead.
     """
     existing = SecondOpinionRequest.objects.filter(submission_key=submission_key).first()
     if existing is not None:
@@ -60,6 +64,7 @@ def request_submit(
     intake.consent_contact_at = now
     intake.privacy_acknowledged_at = now
     intake.consent_records_at = now if consent_records else None
+    intake.referring_provider = referring_provider
 
     for _attempt in range(_REFERENCE_TRIES):
         intake.reference = new_reference()
@@ -82,24 +87,81 @@ def request_submit(
         document_store(case=intake, upload=upload, content_type=content_type, by=None)
     if intake.needs_records_help:
         record_items_start(case=intake)
+    support_tasks_start(case=intake)
     StatusChange.objects.create(
         request=intake,
         from_status="",
         to_status=Status.NEW,
         changed_at=now,
-        note="Submitted on the public form.",
+        note="Referred by a provider." if referring_provider else "Submitted on the public form.",
     )
-    notification_owe(
-        kind=Notification.Kind.CONFIRMATION,
-        recipient=intake.contact_email,
-        dedupe_key=f"confirmation:{intake.pk}",
-        request=intake,
-        language=intake.email_language,
-    )
+    _owe_intake_emails(intake)
     from navigators.tasks import case_auto_assign_task  # Import here: navigators imports us.
 
     enqueue_on_commit(case_auto_assign_task, intake.pk)
     return intake, True
+
+
+@transaction.atomic
+def referral_submit(
+    *,
+    intake: SecondOpinionRequest,
+    provider: dict[str, str],
+    submission_key: uuid.UUID,
+    consent_records: bool,
+    attachments: Sequence[tuple[UploadedFile, str]] = (),
+) -> tuple[SecondOpinionRequest, bool]:
+    """Save a provider's referral: the provider (found or updated by NPI) and the request."""
+    referring, _created = ReferringProvider.objects.update_or_create(
+        npi=provider["npi"], defaults={k: v for k, v in provider.items() if k != "npi"}
+    )
+    intake.requester_type = Requester.PROVIDER
+    return request_submit(
+        intake=intake,
+        submission_key=submission_key,
+        consent_records=consent_records,
+        attachments=attachments,
+        referring_provider=referring,
+    )
+
+
+def _owe_intake_emails(case: SecondOpinionRequest) -> None:
+    if case.referring_provider is None:
+        notification_owe(
+            kind=Notification.Kind.CONFIRMATION,
+            recipient=case.contact_email,
+            dedupe_key=f"confirmation:{case.pk}",
+            request=case,
+            language=case.email_language,
+        )
+        return
+    notification_owe(
+        kind=Notification.Kind.REFERRAL_PROVIDER,
+        recipient=case.referring_provider.email,
+        dedupe_key=f"referral_provider:{case.pk}",
+        request=case,
+    )
+    if case.contact_email:
+        notification_owe(
+            kind=Notification.Kind.REFERRAL_PATIENT,
+            recipient=case.contact_email,
+            dedupe_key=f"referral_patient:{case.pk}",
+            request=case,
+            language=case.email_language,
+        )
+
+
+def referrer_update(*, case: SecondOpinionRequest, event: str) -> None:
+    """Close the referring provider's loop: reference and status only, never clinical content."""
+    if case.referring_provider is None:
+        return
+    notification_owe(
+        kind=Notification.Kind.REFERRER_UPDATE,
+        recipient=case.referring_provider.email,
+        dedupe_key=f"referrer_update:{case.pk}:{event}",
+        request=case,
+        context={"event": event},
+    )
 
 
 def case_transition(
@@ -128,6 +190,7 @@ def case_transition(
             _start_plan_target(locked, now)
         if to_status == Status.PLAN_DELIVERED:
             _finish_plan_target(locked, now)
+            referrer_update(case=locked, event="plan_delivered")
         locked.save(
             update_fields=[
                 "status",
@@ -226,8 +289,13 @@ def appointment_book(
     modality: str,
     location: str,
     by: AbstractBaseUser | None,
+    insurance_override: str = "",
 ) -> Appointment:
-    """Book an appointment, move the case to scheduled, and owe the patient an email."""
+    """Book an appointment, move the case to scheduled, and owe the patient an email.
+
+    While the case's insurance verification is still open, booking needs the navigator's
+    `insurance_override` note, which the case's history keeps.
+    """
     locked = SecondOpinionRequest.objects.select_for_update().get(pk=case.pk)
     if locked.status not in {Status.READY_TO_SCHEDULE, Status.SCHEDULED}:
         raise ValidationError(
@@ -239,6 +307,15 @@ def appointment_book(
         raise ValidationError(_("The appointment must be in the future."), code="past")
     if modality == Appointment.Modality.IN_PERSON and not location.strip():
         raise ValidationError(_("Give the place of an in-person visit."), code="no_location")
+    needs_override = locked.status != Status.SCHEDULED and insurance_verification_open(locked)
+    if needs_override and not insurance_override.strip():
+        raise ValidationError(
+            _(
+                "Insurance verification is still open: record its outcome first, or give a "
+                "note to book anyway."
+            ),
+            code="insurance_open",
+        )
     appointment = Appointment.objects.create(
         request=locked,
         starts_at=starts_at,
@@ -249,11 +326,15 @@ def appointment_book(
         booked_by=by,
     )
     if locked.status != Status.SCHEDULED:
-        case_transition(
-            case=locked, to_status=Status.SCHEDULED, by=by, note=_("Appointment booked.")
-        )
+        note = _("Appointment booked.")
+        if needs_override:
+            note += " " + _("Booked before insurance was verified: %(why)s") % {
+                "why": insurance_override.strip()
+            }
+        case_transition(case=locked, to_status=Status.SCHEDULED, by=by, note=note)
     request_target_refresh(case=locked)
     _owe_appointment_email(locked, appointment, version="")
+    referrer_update(case=locked, event=f"appointment_booked:{appointment.pk}")
     case.refresh_from_db()
     return appointment
 

@@ -61,6 +61,12 @@ class AppointmentForm(forms.Form):
         widget=forms.RadioSelect,
         initial=Appointment.Modality.IN_PERSON,
     )
+    insurance_override = forms.CharField(
+        label=_("Book before insurance is verified: why"),
+        required=False,
+        max_length=500,
+        help_text=_("Only when the insurance verification is still open."),
+    )
     location = forms.CharField(
         label=_("Location"),
         max_length=200,

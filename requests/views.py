@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from .forms import RequestForm
-from .services import request_submit
+from secondopinion.ratelimit import allow, limit_posts, too_many
+
+from .forms import ReferralForm, RequestForm, StatusLookupForm
+from .models import SecondOpinionRequest
+from .services import referral_submit, request_submit
+from .status import (
+    status_case_find,
+    status_link_open,
+    status_link_send,
+    status_tracker,
+    status_withdraw,
+)
 
 # The thanks page shows what the session remembers: no reference or PHI ever goes in a URL.
 THANKS_SESSION_KEY = "submitted_request"
+REFERRAL_SESSION_KEY = "submitted_referral"
+# A used status link opens the tracker in its session for this long.
+STATUS_SESSION_KEY = "status_case"
+STATUS_SESSION_MINUTES = 30
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -26,6 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limit_posts("request", setting="PUBLIC_POSTS_PER_HOUR")
 def request_create(request: HttpRequest) -> HttpResponse:
     """Show the request form; on a valid post save the request and go to the thanks page."""
     if request.method == "POST":
@@ -60,3 +77,110 @@ def request_thanks(request: HttpRequest) -> HttpResponse:
         "target_date": date.fromisoformat(submitted["target_date"]),
     }
     return render(request, "requests/thanks.html", context)
+
+
+@sensitive_post_parameters()
+@never_cache
+@require_http_methods(["GET", "POST"])
+@limit_posts("refer", setting="PUBLIC_POSTS_PER_HOUR")
+def referral_create(request: HttpRequest) -> HttpResponse:
+    """Show the referral form; on a valid post save the referral and go to its thanks page."""
+    if request.method == "POST":
+        form = ReferralForm(request.POST, request.FILES)
+        if form.is_bot:
+            return render(request, "requests/refused.html", status=400)
+        if form.is_valid():
+            case, _created = referral_submit(
+                intake=form.save(commit=False),
+                provider=form.provider_details(),
+                submission_key=form.cleaned_data["submission_key"] or uuid.uuid4(),
+                consent_records=form.cleaned_data["consent_records"],
+                attachments=form.cleaned_data["attachments"],
+            )
+            request.session[REFERRAL_SESSION_KEY] = {"reference": case.reference}
+            return redirect("requests:refer_thanks")
+        return render(request, "requests/refer_form.html", {"form": form}, status=400)
+    form = ReferralForm(initial={"submission_key": uuid.uuid4()})
+    return render(request, "requests/refer_form.html", {"form": form})
+
+
+@never_cache
+def referral_thanks(request: HttpRequest) -> HttpResponse:
+    """Show the provider the reference to file; nothing else about the patient."""
+    submitted = request.session.get(REFERRAL_SESSION_KEY)
+    if not submitted:
+        return redirect("requests:refer")
+    return render(request, "requests/refer_thanks.html", {"reference": submitted["reference"]})
+
+
+@sensitive_post_parameters()
+@never_cache
+@require_http_methods(["GET", "POST"])
+@limit_posts("status", setting="PUBLIC_POSTS_PER_HOUR")
+def status_lookup(request: HttpRequest) -> HttpResponse:
+    """Ask for a status link. The answer is the same whether or not the details match."""
+    form = StatusLookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not allow(
+            "status-reference",
+            data["reference"],
+            limit=settings.STATUS_LOOKUPS_PER_HOUR,
+            window=3600,
+        ):
+            return too_many(request)
+        case = status_case_find(
+            reference=data["reference"], date_of_birth=data["date_of_birth"], email=data["email"]
+        )
+        if case is not None:
+            status_link_send(case=case, email=data["email"])
+        return render(request, "requests/status_sent.html")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "requests/status_lookup.html", {"form": form}, status=status)
+
+
+@never_cache
+def status_open(request: HttpRequest, token: str) -> HttpResponse:
+    """Use a status link once: remember the request in this session, then show the tracker."""
+    case = status_link_open(token=token)
+    if case is None:
+        return render(request, "requests/status_invalid.html", status=410)
+    request.session.cycle_key()
+    until = timezone.now() + timedelta(minutes=STATUS_SESSION_MINUTES)
+    request.session[STATUS_SESSION_KEY] = {"id": case.pk, "until": until.isoformat()}
+    return redirect("requests:status_view")
+
+
+def _status_case(request: HttpRequest) -> SecondOpinionRequest | None:
+    held = request.session.get(STATUS_SESSION_KEY)
+    if not held or datetime.fromisoformat(held["until"]) < timezone.now():
+        return None
+    return (
+        SecondOpinionRequest.objects.select_related("navigator__user").filter(pk=held["id"]).first()
+    )
+
+
+@never_cache
+def status_view(request: HttpRequest) -> HttpResponse:
+    """Show the plain-language tracker of the request this session opened by its link."""
+    case = _status_case(request)
+    if case is None:
+        return render(request, "requests/status_invalid.html", status=410)
+    return render(request, "requests/status_tracker.html", {"tracker": status_tracker(case)})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status_withdraw_view(request: HttpRequest) -> HttpResponse:
+    """Ask the patient to confirm, then withdraw the request."""
+    case = _status_case(request)
+    if case is None:
+        return render(request, "requests/status_invalid.html", status=410)
+    if request.method == "POST" and case.is_open:
+        status_withdraw(case=case)
+        return render(request, "requests/status_withdrawn.html", {"reference": case.reference})
+    return render(
+        request,
+        "requests/status_withdraw.html",
+        {"reference": case.reference, "can_withdraw": case.is_open},
+    )

@@ -315,6 +315,13 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+# Reverse proxies in front of the portal that append to X-Forwarded-For (0: none; then
+# REMOTE_ADDR is the client). Rate limits and the login lockout key on this address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Public posts per client address and hour; status lookups per reference and hour.
+PUBLIC_POSTS_PER_HOUR = env_int("PUBLIC_POSTS_PER_HOUR", 20, minimum=1)
+STATUS_LOOKUPS_PER_HOUR = env_int("STATUS_LOOKUPS_PER_HOUR", 5, minimum=1)
+STATUS_LINK_HOURS = 24
 UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 5, minimum=1)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 # A whole request larger than this is refused before it is read (413, with a message).

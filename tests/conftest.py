@@ -93,6 +93,15 @@ def require_chromium() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings: Any) -> None:
+    """Each test starts with no rate-limit counts (and a private cache key prefix)."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"},
+    }
+
+
+@pytest.fixture(autouse=True)
 def _eager_tasks() -> Iterator[None]:
     """Run tasks in-process in unit tests, whatever REDIS_URL says."""
     previous = celery_app.conf.task_always_eager
@@ -363,6 +372,7 @@ def make_request(**fields: Any) -> SecondOpinionRequest:
         "zip_code": "02115",
         "cancer_type": "breast",
         "questions": DIAGNOSIS_TEXT,
+        "coverage_checked": "yes",  # no insurance verification task unless a test asks
     }
     values.update(fields)
     case, _created = request_submit(

@@ -1,3 +1,3 @@
 """The staff admin of the requests app, one module per subject."""
 
-from . import cases, outbox, records  # noqa: F401 (registers the model admins)
+from . import cases, outbox, records, support  # noqa: F401 (registers the model admins)

@@ -55,6 +55,7 @@ from ..services import (
 from ..staff_forms import AppointmentForm, AppointmentMoveForm, AssignForm, TransitionForm
 from ..targets import days_left
 from .records import DocumentInline, RecordItemInline, audit_case_view, save_record_formset
+from .support import SupportTaskInline
 
 CASE_FIELDSETS: list[tuple[str, str, tuple[str, ...]]] = [
     (
@@ -112,7 +113,12 @@ CASE_FIELDSETS: list[tuple[str, str, tuple[str, ...]]] = [
             "questions",
         ),
     ),
-    ("insurance", _("Insurance"), ("insurance_carrier", "insurance_member_id", "coverage_checked")),
+    (
+        "insurance",
+        _("Insurance"),
+        ("insurance_carrier", "insurance_member_id", "coverage_checked", "insurance_outcome"),
+    ),
+    ("referral", _("Referral"), ("referring_provider", "referral_reason", "referral_urgent")),
     (
         "support",
         _("Support wanted"),
@@ -139,6 +145,10 @@ WORKFLOW_FIELDS = (
     "consent_records_at",
     "privacy_acknowledged_at",
     "treatments_display",
+    "insurance_outcome",
+    "referring_provider",
+    "referral_reason",
+    "referral_urgent",
 )
 # Sections folded on the case page: looked up now and then, not worked from.
 FOLDED_SECTIONS = frozenset({"requester", "consents"})
@@ -313,6 +323,7 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
         RecordItemInline,
         DocumentInline,
         AppointmentInline,
+        SupportTaskInline,
         StatusChangeInline,
     )
 
@@ -377,7 +388,7 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
             return self.inlines
         if user.has_perm("requests.view_recorditem"):
             return (RecordItemInline, DocumentInline)
-        return (AppointmentInline,)
+        return (AppointmentInline, SupportTaskInline)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Requests arrive through the public forms (or a call, entered there).

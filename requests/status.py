@@ -1,0 +1,143 @@
+"""The patient's own status page: a single-use, 24-hour link sent to the email on file."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from .choices import Status
+from .models import (
+    Appointment,
+    InsuranceOutcome,
+    Notification,
+    SecondOpinionRequest,
+    StatusLink,
+)
+from .outbox import notification_owe
+from .records import records_progress
+from .services import case_transition
+
+SALT = "requests.status-link"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def status_case_find(
+    *, reference: str, date_of_birth: date, email: str
+) -> SecondOpinionRequest | None:
+    """Return the request these three answers identify, or None (the caller must not tell)."""
+    case = SecondOpinionRequest.objects.filter(
+        reference=reference, date_of_birth=date_of_birth
+    ).first()
+    if case is None:
+        return None
+    on_file = {address.lower() for address in (case.email, case.requester_email) if address}
+    return case if email.strip().lower() in on_file else None
+
+
+@transaction.atomic
+def status_link_send(*, case: SecondOpinionRequest, email: str) -> StatusLink:
+    """Create a single-use link and owe it by email to the address on file that was given."""
+    secret = secrets.token_urlsafe(32)
+    link = StatusLink.objects.create(request=case, secret_hash=_hash(secret))
+    # Signed: a forged or altered link is refused before any lookup; the secret inside it is
+    # checked against its hash, and the link is consumed on first use.
+    token = signing.dumps({"id": link.pk, "s": secret}, salt=SALT, compress=True)
+    notification_owe(
+        kind=Notification.Kind.STATUS_LINK,
+        recipient=email,
+        dedupe_key=f"status_link:{link.pk}",
+        request=case,
+        language=case.email_language,
+        context={
+            "status_url": settings.SITE_URL + reverse("requests:status_open", args=[token]),
+            "hours": settings.STATUS_LINK_HOURS,
+        },
+    )
+    return link
+
+
+def status_link_open(*, token: str, now: datetime | None = None) -> SecondOpinionRequest | None:
+    """Consume a link and return its request; None if forged, expired or already used."""
+    max_age = timedelta(hours=settings.STATUS_LINK_HOURS)
+    try:
+        payload = signing.loads(token, salt=SALT, max_age=max_age)
+        link_id, secret = int(payload["id"]), str(payload["s"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    now = now or timezone.now()
+    # The conditional UPDATE consumes it: of two clicks at once, one gets the page.
+    used = StatusLink.objects.filter(
+        pk=link_id,
+        secret_hash=_hash(secret),
+        used_at__isnull=True,
+        created_at__gt=now - max_age,
+    ).update(used_at=now)
+    if used != 1:
+        return None
+    return StatusLink.objects.select_related("request").get(pk=link_id).request
+
+
+@dataclass(frozen=True)
+class Tracker:
+    """What the patient sees: plain steps, no diagnosis."""
+
+    reference: str
+    submitted_at: datetime
+    status: str
+    navigator_first_name: str
+    records: str
+    insurance: str
+    appointment: Appointment | None
+    plan_delivered_at: datetime | None
+    is_open: bool
+    withdrawn: bool
+
+
+def status_tracker(case: SecondOpinionRequest) -> Tracker:
+    """Return the tracker of a request."""
+    progress = records_progress(case)
+    appointment = (
+        case.appointments.filter(state=Appointment.State.BOOKED).order_by("starts_at").first()
+    )
+    return Tracker(
+        reference=case.reference,
+        submitted_at=case.submitted_at,
+        status=case.status,
+        navigator_first_name=case.navigator.user.first_name if case.navigator else "",
+        records=str(progress) if progress.total else "",
+        insurance=InsuranceOutcome(case.insurance_outcome).label if case.insurance_outcome else "",
+        appointment=appointment,
+        plan_delivered_at=case.plan_delivered_at,
+        is_open=case.is_open,
+        withdrawn=case.status == Status.WITHDRAWN,
+    )
+
+
+@transaction.atomic
+def status_withdraw(*, case: SecondOpinionRequest) -> None:
+    """Withdraw a request at the patient's wish, and tell the navigator."""
+    case_transition(
+        case=case,
+        to_status=Status.WITHDRAWN,
+        by=None,
+        note="Withdrawn by the patient on the status page.",
+    )
+    if case.navigator and case.navigator.user.email:
+        notification_owe(
+            kind=Notification.Kind.PATIENT_WITHDREW,
+            recipient=case.navigator.user.email,
+            dedupe_key=f"patient_withdrew:{case.pk}",
+            request=case,
+            context={"staff_first_name": case.navigator.user.first_name},
+        )

@@ -1,0 +1,97 @@
+"""Support for the patient: travel, lodging, financial help, interpreters, insurance."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from .audit import audit_record, changed_values
+from .choices import CoverageChecked
+from .models import AuditEvent, InsuranceOutcome, SecondOpinionRequest, SupportTask
+
+Kind = SupportTask.Kind
+# How many days before the first appointment each kind of help should be in place.
+LEAD_DAYS = {
+    Kind.TRAVEL: 3,
+    Kind.LODGING: 3,
+    Kind.INTERPRETER: 1,
+    Kind.FINANCIAL: 2,
+    Kind.INSURANCE: 2,
+}
+FIELDS = ["status", "owner_id", "notes"]
+
+
+def support_kinds_for(case: SecondOpinionRequest) -> list[str]:
+    """Return the support tasks the intake answers call for."""
+    kinds = []
+    if case.needs_travel:
+        kinds.append(Kind.TRAVEL)
+    if case.needs_lodging:
+        kinds.append(Kind.LODGING)
+    if case.needs_financial:
+        kinds.append(Kind.FINANCIAL)
+    if case.interpreter_needed:
+        kinds.append(Kind.INTERPRETER)
+    if case.coverage_checked in {CoverageChecked.NO, CoverageChecked.HELP}:
+        kinds.append(Kind.INSURANCE)
+    return kinds
+
+
+def support_tasks_start(*, case: SecondOpinionRequest) -> list[SupportTask]:
+    """Create the support tasks of a new request for the patient advocates."""
+    tasks = [SupportTask(request=case, kind=kind) for kind in support_kinds_for(case)]
+    if any(task.kind == Kind.INSURANCE for task in tasks):
+        SecondOpinionRequest.objects.filter(pk=case.pk).update(
+            insurance_outcome=InsuranceOutcome.PENDING
+        )
+        case.insurance_outcome = InsuranceOutcome.PENDING
+    return SupportTask.objects.bulk_create(tasks)
+
+
+def support_due_date(task: SupportTask) -> date | None:
+    """Return when a task should be done: some days before the first appointment."""
+    first = task.request.first_appointment_at
+    if first is None:
+        return None
+    return timezone.localdate(first) - timedelta(days=LEAD_DAYS.get(task.kind, 1))
+
+
+def insurance_verification_open(case: SecondOpinionRequest) -> bool:
+    """Return whether the case's insurance verification is still to be done."""
+    return case.support_tasks.filter(
+        kind=Kind.INSURANCE, status__in=[SupportTask.State.OPEN, SupportTask.State.IN_PROGRESS]
+    ).exists()
+
+
+@transaction.atomic
+def support_task_save(
+    *,
+    task: SupportTask,
+    by: AbstractBaseUser,
+    before: dict[str, object] | None,
+    insurance_outcome: str | None = None,
+) -> SupportTask:
+    """Save an advocate's change to a task; an insurance outcome is recorded on the case."""
+    if task.status in {SupportTask.State.DONE, SupportTask.State.NOT_NEEDED}:
+        task.completed_at = task.completed_at or timezone.now()
+    else:
+        task.completed_at = None
+    task.save()
+    if insurance_outcome and task.kind == Kind.INSURANCE:
+        SecondOpinionRequest.objects.filter(pk=task.request_id).update(
+            insurance_outcome=insurance_outcome
+        )
+    detail = changed_values(task, before or {}, FIELDS)
+    if insurance_outcome:
+        detail["insurance_outcome"] = insurance_outcome
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.CHANGE,
+        case=task.request,
+        obj=task,
+        detail=detail,
+    )
+    return task

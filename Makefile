@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check setup worker beat clean
+.PHONY: run test lint check-deploy setup worker beat clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Production settings must pass Django's deployment checks with no warning at all.
+check-deploy: setup
+	DEBUG=0 SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	ALLOWED_HOSTS=portal.example.org SITE_URL=https://portal.example.org \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 worker: setup
 	$(BIN)/celery -A secondopinion worker -l info

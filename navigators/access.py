@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import QuerySet
 
 from requests.models import SecondOpinionRequest
 
@@ -103,3 +106,24 @@ def can_view_documents(user: AbstractBaseUser, case: SecondOpinionRequest) -> bo
     if navigator is not None:
         return case.navigator_id == navigator.pk
     return user.has_perm("requests.change_recorditem")
+
+
+def can_change_record_items(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
+    """Return whether the user may change a case's record items.
+
+    Records staff and supervisors on any case; a navigator on their own cases only.
+    """
+    if not (user.is_active and user.has_perm("requests.change_recorditem")):
+        return False
+    navigator = navigator_of(user)
+    if navigator is None or is_supervisor(user):
+        return True
+    return case.navigator_id == navigator.pk
+
+
+def record_items_visible_to(user: AbstractBaseUser, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """Narrow a queryset of record items to those the user works (one rule with the above)."""
+    navigator = navigator_of(user)
+    if navigator is None or is_supervisor(user):
+        return queryset
+    return queryset.filter(request__navigator=navigator)

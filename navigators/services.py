@@ -12,8 +12,15 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from requests.audit import audit_record
 from requests.choices import Status
-from requests.models import OPEN_STATUSES, Assignment, Notification, SecondOpinionRequest
+from requests.models import (
+    OPEN_STATUSES,
+    Assignment,
+    AuditEvent,
+    Notification,
+    SecondOpinionRequest,
+)
 from requests.outbox import notification_owe
 from requests.services import case_transition
 
@@ -122,6 +129,13 @@ def _assign(
         assigned_by=by,
         assigned_at=now,
         note=note,
+    )
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.CHANGE,
+        case=case,
+        obj=case,
+        detail={"navigator": [previous_id, navigator.pk]},
     )
     if case.status == Status.NEW:
         case_transition(case=case, to_status=Status.ASSIGNED, by=by, note=note)

@@ -11,6 +11,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from .audit import audit_record
@@ -45,12 +46,12 @@ def clean_file_name(raw: str, content_type: str) -> str:
 def validate_upload(upload: UploadedFile) -> str:
     """Return the file's content type, or raise ValidationError saying in plain words why not."""
     shown = clean_file_name(upload.name or "", "application/pdf").rsplit(".", 1)[0]
-    max_mb = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
     if not upload.size:
         raise ValidationError(_("“%(name)s” is empty.") % {"name": shown}, code="empty")
     if upload.size > settings.UPLOAD_MAX_BYTES:
         raise ValidationError(
-            _("“%(name)s” is larger than %(max)d MB.") % {"name": shown, "max": max_mb},
+            _("“%(name)s” is larger than %(max)s.")
+            % {"name": shown, "max": filesizeformat(settings.UPLOAD_MAX_BYTES)},
             code="too_large",
         )
     upload.seek(0)

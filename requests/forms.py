@@ -11,6 +11,7 @@ from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -113,9 +114,7 @@ class IntakeForm(ErrorSummaryMixin, forms.ModelForm):
     the patient's phone and date of birth, and the error summary."""
 
     attachments = MultipleFileField(
-        label=_("Medical records you already have (optional)"),
-        required=False,
-        help_text=_("PDF, JPEG or PNG files: up to 5 files of at most 20 MB each."),
+        label=_("Medical records you already have (optional)"), required=False
     )
     # Filled once when the form is shown: a repeated post of the same form is recognised.
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
@@ -125,6 +124,16 @@ class IntakeForm(ErrorSummaryMixin, forms.ModelForm):
         required=False,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = _(
+            "PDF, JPEG or PNG files: up to %(count)d files of at most %(size)s each."
+        ) % {
+            "count": settings.UPLOAD_MAX_FILES,
+            "size": filesizeformat(settings.UPLOAD_MAX_BYTES),
+        }
+        self.fields["attachments"].error_messages["empty"] = _("One of the files is empty.")
 
     def clean_attachments(self) -> list[tuple[object, str]]:
         """Return the files with the content type each one's bytes show."""
@@ -488,7 +497,7 @@ def npi_is_valid(npi: str) -> bool:
 
     The check digit is the Luhn digit of the 9 first digits prefixed with 80840 (CMS).
     """
-    if len(npi) != 10 or not npi.isdigit():
+    if len(npi) != 10 or not (npi.isascii() and npi.isdigit()):
         return False
     total = 0
     for position, char in enumerate(reversed("80840" + npi)):
@@ -643,8 +652,11 @@ class ReferralForm(IntakeForm):
         self.helper = helper
 
     def clean_npi(self) -> str:
-        npi = "".join(ch for ch in self.cleaned_data["npi"] if ch.isdigit())
-        if not npi_is_valid(npi):
+        # Spaces and dashes are how people group it; anything else (letters, full-width digits)
+        # is not an NPI.
+        typed = self.cleaned_data["npi"]
+        npi = "".join(ch for ch in typed if ch not in " -")
+        if not (npi.isascii() and npi_is_valid(npi)):
             raise ValidationError(
                 _(
                     "This is not a valid NPI: it must be 10 digits and its last digit must match "

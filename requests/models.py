@@ -7,9 +7,12 @@ import uuid
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
@@ -219,6 +222,7 @@ class SecondOpinionRequest(models.Model):
         _("plan target"), max_length=10, choices=TargetState.choices, blank=True, default=""
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     decline_reason = models.TextField(_("reason declined"), max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -259,6 +263,14 @@ class SecondOpinionRequest(models.Model):
             ),
             # The dashboard's figures over the last 30 and 90 days.
             models.Index(fields=["submitted_at"], name="request_submitted_idx"),
+            # retention_task: withdrawn and declined requests not anonymised yet.
+            models.Index(
+                fields=["closed_at"],
+                name="request_retention_idx",
+                condition=models.Q(
+                    status__in=[Status.WITHDRAWN, Status.DECLINED], anonymised_at__isnull=True
+                ),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -605,8 +617,24 @@ class RecordItem(models.Model):
         return self.status in {self.State.NEEDED, self.State.REQUESTED}
 
 
+class PrivateStorage(LazyObject):
+    """The "private" storage of STORAGES, looked up again whenever that setting changes."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["private"]
+
+
+private_storage = PrivateStorage()
+
+
+@receiver(setting_changed)
+def _reset_private_storage(*, setting: str, **kwargs: object) -> None:
+    if setting == "STORAGES":
+        private_storage._wrapped = empty
+
+
 def _private_storage() -> Storage:
-    return storages["private"]
+    return private_storage
 
 
 def _document_name(instance: Document, filename: str) -> str:

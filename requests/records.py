@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -203,11 +204,14 @@ def records_digest(*, now: datetime | None = None) -> int:
             .objects.filter(groups__name=RECORDS_STAFF_GROUP, is_active=True)
             .exclude(email="")
         )
+        # Items are claimed once a day, so the claimed set names this run's digest: a later
+        # run the same day that claims new items sends their own digest.
+        run = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:16]
         for user in staff:
             notification_owe(
                 kind=Notification.Kind.RECORDS_DIGEST,
                 recipient=user.email,
-                dedupe_key=f"records_digest:{today.isoformat()}:{user.pk}",
+                dedupe_key=f"records_digest:{today.isoformat()}:{run}:{user.pk}",
                 context={
                     "staff_first_name": user.first_name,
                     "cases": cases,
@@ -227,7 +231,8 @@ def _tell_navigator_if_complete(case: SecondOpinionRequest) -> None:
         notification_owe(
             kind=Notification.Kind.RECORDS_COMPLETE,
             recipient=email,
-            dedupe_key=f"records_complete:{case.pk}:{progress.total}",
+            # Told once per case: reclassifying a settled item later tells nobody again.
+            dedupe_key=f"records_complete:{case.pk}",
             request=case,
             context={"staff_first_name": case.navigator.user.first_name, "progress": str(progress)},
         )

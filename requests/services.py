@@ -13,10 +13,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .audit import audit_record
 from .choices import Requester, Status, TargetState
 from .documents import document_store
 from .models import (
     Appointment,
+    AuditEvent,
     CaseNote,
     Notification,
     ReferringProvider,
@@ -211,6 +213,13 @@ def case_transition(
             changed_at=now,
             note=note.strip(),
         )
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.CHANGE,
+            case=locked,
+            obj=locked,
+            detail={"status": [from_status, to_status]},
+        )
     case.refresh_from_db()
     return change
 
@@ -238,7 +247,9 @@ def _check_transition(case: SecondOpinionRequest, to_status: str, note: str) -> 
         )
     if to_status == Status.DECLINED and not note.strip():
         raise ValidationError(_("Give the reason for declining the case."), code="reason_needed")
-    if to_status == Status.READY_TO_SCHEDULE and (outstanding := records_outstanding(case)):
+    # Records gate the first booking; a cancelled appointment goes back to be booked again.
+    gated = to_status == Status.READY_TO_SCHEDULE and case.status != Status.SCHEDULED
+    if gated and (outstanding := records_outstanding(case)):
         raise ValidationError(
             _(
                 "%(n)d record item(s) are still needed or requested: mark each received, "
@@ -274,9 +285,17 @@ def case_note_add(
     """Add a navigator's note or contact attempt to a case."""
     if not body.strip():
         raise ValidationError(_("Write the note."), code="empty")
-    return CaseNote.objects.create(
+    note = CaseNote.objects.create(
         request=case, body=body.strip(), author=by, kind=kind, outcome=outcome
     )
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.CREATE,
+        case=case,
+        obj=note,
+        detail={"kind": kind, "outcome": outcome},
+    )
+    return note
 
 
 @transaction.atomic
@@ -333,6 +352,13 @@ def appointment_book(
             }
         case_transition(case=locked, to_status=Status.SCHEDULED, by=by, note=note)
     request_target_refresh(case=locked)
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.CREATE,
+        case=locked,
+        obj=appointment,
+        detail={"starts_at": starts_at.isoformat(), "specialty": specialty},
+    )
     _owe_appointment_email(locked, appointment, version="")
     referrer_update(case=locked, event=f"appointment_booked:{appointment.pk}")
     case.refresh_from_db()
@@ -396,6 +422,13 @@ def appointment_cancel(
     )
     if not updated:
         raise ValidationError(_("Only a booked appointment can be cancelled."), code="not_booked")
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.CHANGE,
+        case=case,
+        obj=appointment,
+        detail={"state": ["booked", "cancelled"]},
+    )
     still_booked = case.appointments.filter(state=Appointment.State.BOOKED).exists()
     if case.status == Status.SCHEDULED and not still_booked:
         note = _("Appointment cancelled.") + (f" {reason.strip()}" if reason.strip() else "")
@@ -417,6 +450,13 @@ def appointment_move(
     )
     if not updated:
         raise ValidationError(_("Only a booked appointment can be moved."), code="not_booked")
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.CHANGE,
+        case=case,
+        obj=appointment,
+        detail={"starts_at": [appointment.starts_at.isoformat(), starts_at.isoformat()]},
+    )
     request_target_refresh(case=case)
     _owe_appointment_email(case, appointment, version=f":{int(starts_at.timestamp())}")
     appointment.refresh_from_db()

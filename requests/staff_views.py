@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from navigators.access import can_view_documents
+from secondopinion.admin_site import staff_view
 
 from .audit import audit_record
 from .choices import TargetState
@@ -44,7 +44,7 @@ def _figures() -> dict[str, Any]:
 
 
 @never_cache
-@staff_member_required
+@staff_view
 def document_download(request: HttpRequest, public_id: uuid.UUID) -> FileResponse:
     """Send a document as an attachment to staff allowed to see it, and audit the download."""
     document = get_object_or_404(Document.objects.select_related("request"), public_id=public_id)
@@ -67,7 +67,7 @@ def document_download(request: HttpRequest, public_id: uuid.UUID) -> FileRespons
 
 
 @never_cache
-@staff_member_required
+@staff_view
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Show open cases by target state, the cases at risk, and how the program performs."""
     _require_dashboard(request)
@@ -92,7 +92,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@staff_member_required
+@staff_view
 def dashboard_export(request: HttpRequest) -> HttpResponse:
     """Download the dashboard's figures as CSV."""
     _require_dashboard(request)

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from .outbox import notification_requeue, notification_send
 from .records import records_digest
+from .retention import retention_anonymise
 from .sweep import target_sweep
 
 
@@ -56,3 +57,9 @@ def target_sweep_task() -> dict[str, object]:
 def records_digest_task() -> int:
     """Email records staff what to chase today; each item once a day (beat, daily)."""
     return records_digest()
+
+
+@shared_task(acks_late=True)
+def retention_task() -> int:
+    """Anonymise withdrawn and declined requests past retention (beat, nightly)."""
+    return retention_anonymise()

@@ -107,16 +107,21 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "secondopinion.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "secondopinion.apps.SecondOpinionConfig",
     "requests.apps.RequestsConfig",
     "navigators.apps.NavigatorsConfig",
 ]
@@ -130,8 +135,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "secondopinion.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "secondopinion.middleware.PortalCSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "secondopinion.urls"
@@ -191,6 +201,8 @@ TARGET_SWEEP_MINUTES = env_int("TARGET_SWEEP_MINUTES", 5, minimum=1)
 # A record requested this many days ago and not received is flagged to chase.
 RECORDS_FOLLOW_UP_DAYS = env_int("RECORDS_FOLLOW_UP_DAYS", 2, minimum=1)
 RECORDS_DIGEST_HOUR = env_int("RECORDS_DIGEST_HOUR", 7, minimum=0)
+# Withdrawn and declined requests are anonymised this many days after they closed.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 365, minimum=1)
 PATIENT_ACCESS_PHONE = env_str("PATIENT_ACCESS_PHONE", "833-773-3111")
 PROGRAM_NAME = "Cancer Second Opinion Program"
 
@@ -235,6 +247,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0 * TARGET_SWEEP_MINUTES,
         "options": {"expires": 60.0 * TARGET_SWEEP_MINUTES - 10},
     },
+    "retention": {
+        "task": "requests.tasks.retention_task",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 3600},
+    },
     "records-digest": {
         "task": "requests.tasks.records_digest_task",
         "schedule": crontab(hour=RECORDS_DIGEST_HOUR, minute=0),
@@ -274,6 +291,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a login from an address locked out after repeated failures.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Staff need a second factor (TOTP) on the admin site itself; optional only for local demos.
+MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = "Cancer Second Opinion Program"
+# Lockout: 5 failed logins from one address lock it out for an hour (django-axes).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "lockout.html"
+# The address comes from secondopinion.ratelimit.client_ip, which trusts X-Forwarded-For only
+# as far as TRUSTED_PROXY_COUNT says (see SECURITY.md).
+AXES_CLIENT_IP_CALLABLE = "secondopinion.ratelimit.client_ip"
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
@@ -332,12 +367,34 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # --- Security -----------------------------------------------------------------------------
 
 CSRF_FAILURE_VIEW = "secondopinion.views.csrf_failure"
+# Idle sessions end after 15 minutes (each request renews the cookie); staff sessions end
+# 12 hours after login whatever happens (StaffSessionMiddleware).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 15, minimum=1) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+STAFF_SESSION_MAX_HOURS = env_int("STAFF_SESSION_MAX_HOURS", 12, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No inline script or style on the public pages; the admin's own templates need inline
+# styles, which PortalCSPMiddleware allows under /admin/ only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -356,11 +413,20 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {"redact_phi": {"()": "secondopinion.logfilters.RedactPHI"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_phi"],
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Replace Django's own handlers (including the error emails, which would quote the
+        # request): everything goes through the redacting console handler.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # In-process mode runs every task inside the web process: one line each is noise.
         "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},

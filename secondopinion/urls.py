@@ -5,10 +5,6 @@ from django.urls import include, path
 
 from . import views
 
-admin.site.site_header = "Cancer Second Opinion Program"
-admin.site.site_title = "Second Opinion staff"
-admin.site.index_title = "Staff work"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", views.health, name="health"),

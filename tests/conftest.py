@@ -93,6 +93,19 @@ def require_chromium() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _private_storage_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep every test's documents out of the project folder."""
+    folder = tmp_path_factory.mktemp("private")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder), "base_url": None},
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits(settings: Any) -> None:
     """Each test starts with no rate-limit counts (and a private cache key prefix)."""
     settings.CACHES = {

@@ -33,10 +33,12 @@ from navigators.access import (
 )
 from navigators.services import case_assign, case_take
 
+from ..audit import audit_record, changed_values
 from ..choices import Status, TargetState, Treatment
 from ..models import (
     OPEN_STATUSES,
     Appointment,
+    AuditEvent,
     CaseNote,
     Document,
     RecordItem,
@@ -54,7 +56,13 @@ from ..services import (
 )
 from ..staff_forms import AppointmentForm, AppointmentMoveForm, AssignForm, TransitionForm
 from ..targets import days_left
-from .records import DocumentInline, RecordItemInline, audit_case_view, save_record_formset
+from .records import (
+    DocumentInline,
+    DocumentUploadInline,
+    RecordItemInline,
+    audit_case_view,
+    save_record_formset,
+)
 from .support import SupportTaskInline
 
 CASE_FIELDSETS: list[tuple[str, str, tuple[str, ...]]] = [
@@ -321,6 +329,7 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
     inlines = (
         CaseNoteInline,
         RecordItemInline,
+        DocumentUploadInline,
         DocumentInline,
         AppointmentInline,
         SupportTaskInline,
@@ -387,7 +396,7 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
         if sees_case_notes(user):
             return self.inlines
         if user.has_perm("requests.view_recorditem"):
-            return (RecordItemInline, DocumentInline)
+            return (RecordItemInline, DocumentUploadInline, DocumentInline)
         return (AppointmentInline, SupportTaskInline)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -401,6 +410,19 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
         if obj is None:
             return super().has_change_permission(request)
         return can_change_case(request.user, obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # A correction of the patient's details: saved, and its before/after in the trail.
+        before = {name: form.initial.get(name) for name in form.changed_data}
+        super().save_model(request, obj, form, change)
+        if form.changed_data:
+            audit_record(
+                actor=request.user,
+                action=AuditEvent.Action.CHANGE,
+                case=obj,
+                obj=obj,
+                detail=changed_values(obj, before, list(form.changed_data)),
+            )
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model in {RecordItem, Document}:
@@ -464,6 +486,11 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
             "assign_form": AssignForm() if is_supervisor(user) else None,
             "case_sees_contact": "contact" in sections,
             "case_records": records_progress(case),
+            "case_audit": (
+                list(case.audit_events.select_related("actor")[:100])
+                if user.has_perm("requests.view_auditevent")
+                else []
+            ),
             "case_timeline": case_timeline(case) if sees_case_notes(user) else [],
             "case_booked": (
                 list(case.appointments.filter(state=Appointment.State.BOOKED))

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from navigators.access import can_change_case
+from navigators.access import can_change_case, can_change_record_items, record_items_visible_to
 
 from ..audit import audit_record
 from ..documents import document_store, validate_upload
@@ -150,6 +150,15 @@ class RecordItemAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # An item is dropped by marking it "not needed": its history stays.
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or can_change_record_items(request.user, obj.request)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RecordItem]:
+        # The same rule as the case page: a navigator works the items of their own cases.
+        return record_items_visible_to(request.user, super().get_queryset(request))
+
     def save_model(self, request: HttpRequest, obj: RecordItem, form: Any, change: bool) -> None:
         record_item_save(item=obj, by=request.user, before=_before(obj))
 
@@ -231,27 +240,45 @@ class DocumentForm(forms.ModelForm):
 
 
 class DocumentInline(admin.TabularInline):
-    """Documents of a case: links to download them, and an upload for staff."""
+    """A case's documents, each a link through the download view (never to the storage)."""
+
+    model = Document
+    extra = 0
+    can_delete = False
+    fields = ("download_link", "record_item", "content_type", "size", "uploaded_at")
+    readonly_fields = fields
+    verbose_name_plural = _("documents")
+
+    @admin.display(description=_("document"))
+    def download_link(self, obj: Document) -> str:
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class DocumentUploadInline(admin.TabularInline):
+    """Staff upload a document to a case, checked like the patient's own uploads."""
 
     model = Document
     form = DocumentForm
     extra = 1
     can_delete = False
-    fields = ("download_link", "file", "record_item", "content_type", "size", "uploaded_at")
-    readonly_fields = ("download_link", "content_type", "size", "uploaded_at")
-    verbose_name_plural = _("documents")
+    fields = ("file", "record_item")
+    verbose_name = _("document to upload")
+    verbose_name_plural = _("upload a document")
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return self.fields
-
-    @admin.display(description=_("document"))
-    def download_link(self, obj: Document) -> str:
-        if obj.pk is None:
-            return ""
-        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name)
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
+        return super().get_queryset(request).none()  # Listed by DocumentInline.
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return (

@@ -25,9 +25,13 @@ def test_seed_demo_creates_staff_and_requests_in_every_status(
     assert Navigator.objects.count() >= 3
     assert not Notification.objects.exclude(state="sent").exists(), "demo emails are not sent"
     from django.contrib.auth import authenticate
+    from django.test import RequestFactory
 
+    request = RequestFactory().post("/admin/login/")
     for username in ("admin", "supervisor", "navigator", "records", "advocate"):
-        assert authenticate(username=username, password="demo-password-for-tests"), username
+        assert authenticate(request, username=username, password="demo-password-for-tests"), (
+            username
+        )
 
     call_command("seed_demo")
     assert SecondOpinionRequest.objects.count() == 50, "running it again adds nothing"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import random
 import secrets
@@ -15,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from navigators.models import Navigator
 from navigators.roles import NAVIGATORS, PATIENT_ADVOCATES, RECORDS_STAFF, SUPERVISORS
@@ -167,12 +169,13 @@ class Command(BaseCommand):
             raise CommandError("Demo data is for local use: DEBUG is off (use --force to insist).")
         password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12)
         users = self._staff(password)
+        keys = self._second_factors(users)
         if SecondOpinionRequest.objects.exists():
             self.stdout.write("Requests already exist: demo requests not added again.")
         else:
             self._requests(users)
             self.stdout.write(f"Added {SecondOpinionRequest.objects.count()} demo requests.")
-        self._print_logins(password)
+        self._print_logins(password, keys)
 
     def _staff(self, password: str) -> dict[str, Any]:
         admin, _created = User.objects.get_or_create(
@@ -208,6 +211,16 @@ class Command(BaseCommand):
                     },
                 )
         return users
+
+    def _second_factors(self, users: dict[str, Any]) -> dict[str, str]:
+        """Give each demo user a TOTP device; return each one's key, for an authenticator app."""
+        keys = {}
+        for username, user in users.items():
+            device = TOTPDevice.objects.filter(user=user, name="demo").first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
+            keys[username] = base64.b32encode(device.bin_key).decode()
+        return keys
 
     def _requests(self, users: dict[str, Any]) -> None:
         rng = random.Random(2026)  # noqa: S311 (demo data, not security)
@@ -383,9 +396,17 @@ class Command(BaseCommand):
             booked_by=by,
         )
 
-    def _print_logins(self, password: str) -> None:
+    def _print_logins(self, password: str, keys: dict[str, str]) -> None:
         self.stdout.write("")
         self.stdout.write(f"Demo logins at /admin/ (password for all: {password})")
-        self.stdout.write("  admin       superuser")
+        mfa = settings.MFA_REQUIRED
+        if mfa:
+            self.stdout.write(
+                "  A second factor is required: add each key to an authenticator app."
+            )
+        self.stdout.write(
+            "  admin       superuser" + (f"  TOTP key {keys['admin']}" if mfa else "")
+        )
         for username, first, last, role in STAFF:
-            self.stdout.write(f"  {username:<11} {first} {last}, {role}")
+            key = f"  TOTP key {keys[username]}" if mfa else ""
+            self.stdout.write(f"  {username:<11} {first} {last}, {role}{key}")

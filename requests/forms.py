@@ -518,7 +518,7 @@ class ReferralForm(IntakeForm):
     provider_name = forms.CharField(label=_("Referring provider's name"), max_length=150)
     npi = forms.CharField(
         label=_("Provider's NPI"),
-        max_length=10,
+        max_length=16,  # room for the spaces or dashes people group it with
         help_text=_("The 10-digit National Provider Identifier."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         error_messages={"required": _("Enter the provider's 10-digit NPI.")},

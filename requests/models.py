@@ -187,6 +187,9 @@ class SecondOpinionRequest(models.Model):
         related_name="referrals",
         verbose_name=_("referring provider"),
     )
+    # The office address given on this referral: its confirmation and updates go there, so a
+    # later referral under the same (public) NPI cannot redirect this case's updates.
+    referral_email = models.EmailField(_("referring office email"), blank=True)
     referral_reason = models.TextField(_("reason for referral"), max_length=2000, blank=True)
     referral_urgent = models.BooleanField(_("urgent referral"), default=False)
 

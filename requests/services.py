@@ -114,10 +114,14 @@ def referral_submit(
     attachments: Sequence[tuple[UploadedFile, str]] = (),
 ) -> tuple[SecondOpinionRequest, bool]:
     """Save a provider's referral: the provider (found or updated by NPI) and the request."""
+    details = {key: value for key, value in provider.items() if key not in {"npi", "email"}}
     referring, _created = ReferringProvider.objects.update_or_create(
-        npi=provider["npi"], defaults={k: v for k, v in provider.items() if k != "npi"}
+        npi=provider["npi"],
+        defaults=details,
+        create_defaults={**details, "email": provider["email"]},
     )
     intake.requester_type = Requester.PROVIDER
+    intake.referral_email = provider["email"]
     return request_submit(
         intake=intake,
         submission_key=submission_key,
@@ -139,7 +143,7 @@ def _owe_intake_emails(case: SecondOpinionRequest) -> None:
         return
     notification_owe(
         kind=Notification.Kind.REFERRAL_PROVIDER,
-        recipient=case.referring_provider.email,
+        recipient=case.referral_email or case.referring_provider.email,
         dedupe_key=f"referral_provider:{case.pk}",
         request=case,
     )
@@ -159,7 +163,7 @@ def referrer_update(*, case: SecondOpinionRequest, event: str) -> None:
         return
     notification_owe(
         kind=Notification.Kind.REFERRER_UPDATE,
-        recipient=case.referring_provider.email,
+        recipient=case.referral_email or case.referring_provider.email,
         dedupe_key=f"referrer_update:{case.pk}:{event}",
         request=case,
         context={"event": event},

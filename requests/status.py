@@ -23,7 +23,7 @@ from .models import (
 )
 from .outbox import notification_owe
 from .records import records_progress
-from .services import case_transition
+from .services import appointment_cancel, case_transition
 
 SALT = "requests.status-link"
 
@@ -126,7 +126,10 @@ def status_tracker(case: SecondOpinionRequest) -> Tracker:
 
 @transaction.atomic
 def status_withdraw(*, case: SecondOpinionRequest) -> None:
-    """Withdraw a request at the patient's wish, and tell the navigator."""
+    """Withdraw a request at the patient's wish, cancel what was booked, tell the navigator."""
+    for appointment in case.appointments.filter(state=Appointment.State.BOOKED):
+        appointment_cancel(appointment=appointment, by=None, reason="The patient withdrew.")
+    case.refresh_from_db()
     case_transition(
         case=case,
         to_status=Status.WITHDRAWN,

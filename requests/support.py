@@ -74,19 +74,24 @@ def support_task_save(
     before: dict[str, object] | None,
     insurance_outcome: str | None = None,
 ) -> SupportTask:
-    """Save an advocate's change to a task; an insurance outcome is recorded on the case."""
+    """Save an advocate's change to a task; an insurance outcome is recorded on the case.
+
+    A final outcome (verified, not covered, self-pay) completes the verification task, so
+    the booking gate lifts as its message says.
+    """
+    recorded = insurance_outcome if task.kind == Kind.INSURANCE else None
+    if recorded and recorded != InsuranceOutcome.PENDING:
+        task.status = SupportTask.State.DONE
     if task.status in {SupportTask.State.DONE, SupportTask.State.NOT_NEEDED}:
         task.completed_at = task.completed_at or timezone.now()
     else:
         task.completed_at = None
     task.save()
-    if insurance_outcome and task.kind == Kind.INSURANCE:
-        SecondOpinionRequest.objects.filter(pk=task.request_id).update(
-            insurance_outcome=insurance_outcome
-        )
+    if recorded:
+        SecondOpinionRequest.objects.filter(pk=task.request_id).update(insurance_outcome=recorded)
     detail = changed_values(task, before or {}, FIELDS)
-    if insurance_outcome:
-        detail["insurance_outcome"] = insurance_outcome
+    if recorded:
+        detail["insurance_outcome"] = recorded
     audit_record(
         actor=by,
         action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.CHANGE,

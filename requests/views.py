@@ -140,8 +140,15 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 def status_open(request: HttpRequest, token: str) -> HttpResponse:
-    """Use a status link once: remember the request in this session, then show the tracker."""
+    """Use a status link once: remember the request in this session, then show the tracker.
+
+    Opening takes a click (a POST): mail scanners and link previews fetch links with GET,
+    and must not use up the patient's single-use link.
+    """
+    if request.method == "GET":
+        return render(request, "requests/status_open.html")
     case = status_link_open(token=token)
     if case is None:
         return render(request, "requests/status_invalid.html", status=410)

@@ -485,6 +485,7 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
             "case_can_assign": is_supervisor(user) and case.is_open,
             "assign_form": AssignForm() if is_supervisor(user) else None,
             "case_sees_contact": "contact" in sections,
+            "case_sees_cancer_type": "cancer_type" in sections,
             "case_records": records_progress(case),
             "case_audit": (
                 list(case.audit_events.select_related("actor")[:100])

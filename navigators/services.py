@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from requests.models import (
     Notification,
     SecondOpinionRequest,
 )
-from requests.outbox import notification_owe
+from requests.outbox import enqueue_on_commit, notification_owe
 from requests.services import case_transition
 
 from .models import Navigator
@@ -80,6 +81,32 @@ def case_auto_assign(*, case_id: int) -> Assignment | None:
         key=lambda n: (counts.get(n.pk, 0), n.last_assigned_at or _NEVER, n.pk),
     )
     return _assign(case, chosen, by=None, note=_("Assigned automatically."))
+
+
+def case_auto_assign_requeue(*, limit: int = 200) -> int:
+    """Queue the assignment of new, unassigned cases older than two minutes; return how many.
+
+    Covers an assignment task lost with the broker, and a case nobody fitted at first that
+    a navigator with free capacity may fit now. Safe to run often: case_auto_assign does
+    nothing for a case already assigned, and its supervisor alert is owed once per case.
+    """
+    from .tasks import case_auto_assign_task
+
+    now = timezone.now()
+    waiting = (
+        SecondOpinionRequest.objects.filter(
+            status=Status.NEW,
+            navigator__isnull=True,
+            submitted_at__lt=now - timedelta(minutes=2),
+            submitted_at__gt=now - timedelta(days=settings.APPOINTMENT_TARGET_DAYS),
+        )
+        .order_by("submitted_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    ids = list(waiting)
+    for case_id in ids:
+        enqueue_on_commit(case_auto_assign_task, case_id)
+    return len(ids)
 
 
 @transaction.atomic

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from celery import Task
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from .emails import notification_message
@@ -16,12 +17,15 @@ from .models import Notification, SecondOpinionRequest
 
 logger = logging.getLogger(__name__)
 
-# A claim older than this is a dead worker's: longer than the task's hard time limit.
-CLAIM_TIMEOUT = timedelta(minutes=10)
 # A pending row never tried for this long lost its task (broker down, process killed).
 LOST_AFTER = timedelta(minutes=2)
 # A pending row tried before and not retried for this long lost its retry (beyond the backoff).
 RETRY_LOST_AFTER = timedelta(minutes=35)
+
+
+def claim_timeout() -> timedelta:
+    """Return the age after which a claim is a dead worker's (beyond the task time limit)."""
+    return timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT_SECONDS)
 
 
 def notification_owe(
@@ -53,18 +57,28 @@ def notification_owe(
     return notification
 
 
+# After a failed publish, this process stops trying for a while: one slow timeout per
+# outage, not one per task and page (the periodic jobs pick the work up when it is back).
+BROKER_PAUSE_SECONDS = 30.0
+_broker_paused_until = 0.0
+
+
 def enqueue_on_commit(task: Task, *args: object) -> None:
     """Queue `task` once the current transaction commits; never fail the caller.
 
     The work a task does is always recorded in the database first (an outbox row, a case in
     the unassigned queue) and found again by a periodic job, so a broker that is down only
-    delays it; the patient's submission must not fail because the broker did.
+    delays it; the patient's submission must not fail, nor hang, because the broker did.
     """
 
     def enqueue() -> None:
+        global _broker_paused_until
+        if time.monotonic() < _broker_paused_until:
+            return
         try:
             task.delay(*args)
         except Exception:
+            _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
             logger.warning("Could not queue %s; a periodic job will pick it up.", task.name)
 
     transaction.on_commit(enqueue)
@@ -89,7 +103,7 @@ def notification_send(*, notification_id: int) -> bool:
         Notification.objects.filter(pk=notification_id)
         .filter(
             Q(state=Notification.State.PENDING)
-            | Q(state=Notification.State.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+            | Q(state=Notification.State.SENDING, claimed_at__lt=now - claim_timeout())
         )
         .update(state=Notification.State.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
@@ -124,7 +138,7 @@ def notification_requeue(*, now: object = None, limit: int = 500) -> int:
         state=Notification.State.PENDING, claimed_at__isnull=True, created_at__lt=now - LOST_AFTER
     )
     retry_lost = Q(state=Notification.State.PENDING, claimed_at__lt=now - RETRY_LOST_AFTER)
-    stuck = Q(state=Notification.State.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    stuck = Q(state=Notification.State.SENDING, claimed_at__lt=now - claim_timeout())
     ids = list(
         Notification.objects.filter(lost | retry_lost | stuck)
         .order_by("created_at")
@@ -144,3 +158,20 @@ def notification_resend(*, notification_id: int) -> bool:
         if reset:
             notification_enqueue(notification_id=notification_id)
     return bool(reset)
+
+
+def outbox_counts() -> dict[str, object]:
+    """Return the outbox's rows by state and the age in seconds of the oldest unsent one."""
+    counts = dict.fromkeys(Notification.State.values, 0)
+    for row in Notification.objects.values("state").annotate(count=Count("id")).order_by():
+        counts[row["state"]] = row["count"]
+    oldest = (
+        Notification.objects.filter(
+            state__in=[Notification.State.PENDING, Notification.State.SENDING]
+        )
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    age = int((timezone.now() - oldest).total_seconds()) if oldest else 0
+    return {"counts": counts, "oldest_unsent_seconds": age}

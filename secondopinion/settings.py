@@ -242,6 +242,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 120.0,
         "options": {"expires": 110},
     },
+    "assignment-requeue": {
+        "task": "navigators.tasks.case_auto_assign_requeue_task",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
     "target-sweep": {
         "task": "requests.tasks.target_sweep_task",
         "schedule": 60.0 * TARGET_SWEEP_MINUTES,
@@ -278,6 +283,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6, minimum=1)
 # The first retry waits this many seconds; each next one twice as long, at most 30 minutes.
 EMAIL_RETRY_BACKOFF = env_int("EMAIL_RETRY_BACKOFF", 30, minimum=1)
+# A claimed email not marked sent after this long belongs to a dead worker and is sent again
+# (longer than the task's hard time limit, so a live worker is never second-guessed).
+EMAIL_CLAIM_TIMEOUT_SECONDS = env_int("EMAIL_CLAIM_TIMEOUT_SECONDS", 600, minimum=1)
 
 # --- Auth, i18n, static -------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from requests.outbox import outbox_counts
+
 logger = logging.getLogger(__name__)
 
 
@@ -44,10 +46,11 @@ def health(request: HttpRequest) -> JsonResponse:
     else:
         checks["broker"] = "in-process"
     healthy = "down" not in checks.values()
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
-        status=200 if healthy else 503,
-    )
+    body: dict[str, object] = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    if checks["database"] == "ok":
+        # Counts only: how many emails wait, and for how long the oldest has waited.
+        body["outbox"] = outbox_counts()
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

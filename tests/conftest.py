@@ -6,6 +6,7 @@ none; CI sets SO_FORBID_SKIPS=1, which turns any skip into a failure.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -107,10 +108,13 @@ def _private_storage_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(settings: Any) -> None:
-    """Each test starts with no rate-limit counts (and a private cache key prefix)."""
+    """Each test gets its own in-memory cache: no rate-limit counts from other tests, and
+    counts that time-machine can age (a test of the Redis-shared limits sets its own)."""
     settings.CACHES = {
-        **settings.CACHES,
-        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"},
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4().hex}",
+        }
     }
 
 
@@ -137,6 +141,9 @@ class SmtpSink:
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
     refuse: int = 0  # how many next deliveries to refuse with a 451
+    refuse_all: bool = False  # refuse every delivery (an SMTP server down for good)
+    delay: float = 0.0  # seconds to hold each delivery before answering
+    receiving: threading.Event = field(default_factory=threading.Event)
 
     @property
     def url(self) -> str:
@@ -155,7 +162,15 @@ class _SinkHandler:
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.sink.receiving.set()
+        if self.sink.delay:
+            await asyncio.sleep(self.sink.delay)
+            if server.transport is None or server.transport.is_closing():
+                # The sender died before our "250": like any MTA, we did not accept it.
+                return "451 Connection lost"
         with self.lock:
+            if self.sink.refuse_all:
+                return "550 Mailbox unavailable"
             if self.sink.refuse > 0:
                 self.sink.refuse -= 1
                 return "451 Try again later"

@@ -11,7 +11,11 @@ def test_healthy_without_a_broker(client, settings) -> None:
     settings.REDIS_URL = ""
     response = client.get("/health/")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "in-process"}}
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"] == {"database": "ok", "broker": "in-process"}
+    assert body["outbox"]["counts"]["pending"] == 0
+    assert body["outbox"]["oldest_unsent_seconds"] == 0
 
 
 def test_broker_down_is_503(client, settings) -> None:

@@ -268,10 +268,14 @@ def download(client: Client, document: Document) -> Any:
 
 
 def body_of(response: Any) -> bytes:
-    try:
-        return b"".join(response.streaming_content) if response.streaming else response.content
-    finally:
-        response.close()
+    """Read a response's body. Not response.close(): that fires request_finished, which
+    closes the test's database connection (harmless on SQLite, fatal on PostgreSQL)."""
+    if not response.streaming:
+        return response.content
+    body = b"".join(response.streaming_content)
+    if getattr(response, "file_to_stream", None) is not None:
+        response.file_to_stream.close()
+    return body
 
 
 def downloads() -> list[AuditEvent]:

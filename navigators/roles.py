@@ -54,6 +54,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "change_supporttask",
         ],
         "navigators": ["view_navigator", "add_navigator", "change_navigator"],
+        # Supervisors enrol their staff's second factor (TOTP devices).
+        "otp_totp": ["view_totpdevice", "add_totpdevice", "change_totpdevice", "delete_totpdevice"],
     },
     # Records staff and advocates see a case only through their own work lists; they never
     # change a case's status or assignment.

@@ -27,7 +27,7 @@ REQUESTER_FIELDS = (
     "requester_email",
     "requester_phone",
 )
-ZIP_RE = re.compile(r"^\d{5}(-\d{4})?$")
+ZIP_RE = re.compile(r"^[0-9]{5}(-[0-9]{4})?$")  # ASCII digits only, not look-alikes
 REQUIRED_MESSAGES = {
     "requester_type": _("Tell us who is filling in the form."),
     "first_name": _("Enter the patient's first name."),
@@ -540,6 +540,7 @@ class ReferralForm(IntakeForm):
         widget=forms.TextInput(attrs={"type": "tel"}),
     )
     provider_email = forms.EmailField(
+        max_length=254,  # the columns it is saved in
         label=_("Office email"),
         help_text=_("We send the reference and updates here."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -730,6 +731,7 @@ class StatusLookupForm(ErrorSummaryMixin, forms.Form):
         },
     )
     email = forms.EmailField(
+        max_length=254,
         label=_("Email you gave us"),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={"required": _("Enter the email you gave us."), "invalid": EMAIL_MESSAGE},

@@ -34,6 +34,8 @@ MOLECULAR_GROUPS = {
     *BLOOD_CANCERS,
 }
 UNKNOWN_FACILITY = "To confirm with the patient"
+# The fields staff edit on an item, compared before and after for the audit trail.
+RECORD_FIELDS = ["kind", "facility", "status", "method", "tracking_number", "notes"]
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ def record_item_save(
             item.requested_at = now
         if item.status == State.RECEIVED and item.received_at is None:
             item.received_at = now
-    fields = ["kind", "facility", "status", "method", "tracking_number", "notes"]
+    fields = RECORD_FIELDS
     item.save()
     if before is None:
         audit_record(
@@ -138,7 +140,7 @@ def record_items_mark(*, items: QuerySet[RecordItem], status: str, by: AbstractB
     for item in items.select_for_update().select_related("request"):
         if item.status == status:
             continue
-        before = {"status": item.status}
+        before = {name: getattr(item, name) for name in RECORD_FIELDS}
         item.status = status
         record_item_save(item=item, by=by, before=before)
         changed += 1

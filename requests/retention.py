@@ -81,6 +81,11 @@ def _anonymise(case: SecondOpinionRequest, now: datetime) -> None:
     case.documents.all().delete()
     # The files go once the rows are gone for good.
     transaction.on_commit(lambda: [stored.delete(save=False) for stored in files])
+    # The trail keeps who did what to which field, and when; not the values it quoted.
+    for event in case.audit_events.only("pk", "detail"):
+        if event.detail:
+            wiped = dict.fromkeys(event.detail, "[removed at retention]")
+            AuditEvent.objects.filter(pk=event.pk).update(detail=wiped)
     audit_record(
         actor=None,
         action=AuditEvent.Action.ANONYMISE,

@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import parse_header_parameters
 
 LOGIN_AT_KEY = "login_at"
+
+
+# What browsers send (UTF-8) and the few legacy charsets a form may still arrive in.
+ACCEPTED_CHARSETS = frozenset({"utf-8", "ascii", "iso8859-1", "iso8859-15", "cp1252"})
+
+
+def _text_charset(content_type: str) -> bool:
+    """Return whether a Content-Type names no charset, or one we accept for text.
+
+    Django's multipart parser trusts the charset it is given; one that is not a text encoding
+    (base64, rot13, zlib...) makes it raise instead of refusing the post.
+    """
+    _main, params = parse_header_parameters(content_type)
+    charset = params.get("charset")
+    if not charset:
+        return True
+    try:
+        return codecs.lookup(charset).name in ACCEPTED_CHARSETS
+    except LookupError:
+        return False
 
 
 class RequestSizeLimitMiddleware:
@@ -41,6 +63,16 @@ class RequestSizeLimitMiddleware:
                 },
             )
             return HttpResponse(html, status=413)
+        if not _text_charset(request.META.get("CONTENT_TYPE", "")):
+            return HttpResponseBadRequest(
+                render_to_string(
+                    "400.html",
+                    {
+                        "program_name": settings.PROGRAM_NAME,
+                        "program_phone": settings.PATIENT_ACCESS_PHONE,
+                    },
+                )
+            )
         return self.get_response(request)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -24,10 +25,10 @@ from navigators.access import can_change_case, can_change_record_items, record_i
 from ..audit import audit_record
 from ..documents import document_store, validate_upload
 from ..models import OPEN_STATUSES, AuditEvent, Document, RecordItem
-from ..records import OUTSTANDING, record_item_save, record_items_mark
+from ..records import OUTSTANDING, RECORD_FIELDS, record_item_save, record_items_mark
 from ..targets import days_left
 
-EDITABLE = ("kind", "facility", "status", "method", "tracking_number", "notes")
+EDITABLE = tuple(RECORD_FIELDS)
 
 
 def _before(item: RecordItem) -> dict[str, Any] | None:
@@ -160,6 +161,9 @@ class RecordItemAdmin(admin.ModelAdmin):
         return record_items_visible_to(request.user, super().get_queryset(request))
 
     def save_model(self, request: HttpRequest, obj: RecordItem, form: Any, change: bool) -> None:
+        # The case chosen on the add form must be one this user works, like every other item.
+        if not can_change_record_items(request.user, obj.request):
+            raise PermissionDenied
         record_item_save(item=obj, by=request.user, before=_before(obj))
 
     @admin.display(description=_("case"), ordering="request__reference")

@@ -1,0 +1,279 @@
+"""Who reaches which staff URL: a matrix generated from every admin page, case action, document
+and dashboard URL, for anonymous visitors and each role, checked against a rule table written
+from navigators/roles.py (who holds which permission) and navigators/access.py (which case).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.test import Client
+from django.urls import reverse
+
+from navigators.roles import (
+    NAVIGATORS,
+    PATIENT_ADVOCATES,
+    RECORDS_STAFF,
+    ROLE_PERMISSIONS,
+    SUPERVISORS,
+)
+from requests.models import RecordItem
+from tests.conftest import DIAGNOSIS_TEXT
+from tests.project_tests.staff_urls import (
+    PDF,
+    ROLE_FIXTURES,
+    SENTINEL_SURNAME,
+    CaseWorld,
+    Target,
+    body_of,
+    build_world,
+    case_state,
+    private_storage_in,
+    request_for,
+    staff_targets,
+)
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", *ROLE_FIXTURES)
+ROLE_GROUP = {
+    "supervisor": SUPERVISORS,
+    "navigator": NAVIGATORS,
+    "other_navigator": NAVIGATORS,
+    "records": RECORDS_STAFF,
+    "advocate": PATIENT_ADVOCATES,
+}
+STAFF = frozenset(ROLE_GROUP)
+
+
+class Outcome(StrEnum):
+    PAGE = "200: the page or file"
+    DONE = "302 back to the case page: the action was carried out"
+    REFUSED = "403"
+    HIDDEN = "302 to the admin index: no such object for this user"
+    LOGIN = "302 to the login page"
+
+
+# --- The rule table ------------------------------------------------------------------------
+
+# The admin's model pages follow the role's model permissions (roles.py), except what the admin
+# never offers anyone: requests arrive through the public forms, support tasks from the intake
+# answers, emails from the outbox, audit rows from the services; the audit trail is read-only.
+NEVER_ADDED = frozenset(
+    {
+        "requests.secondopinionrequest",
+        "requests.supporttask",
+        "requests.notification",
+        "requests.auditevent",
+    }
+)
+NEVER_CHANGED = frozenset({"requests.auditevent"})
+# access.record_items_visible_to: a navigator works the record items of their own cases only;
+# another navigator's item does not exist for them (the admin sends them to its index).
+OWN_CASE_ITEMS_ONLY = frozenset({"requests.recorditem"})
+NAVIGATING = frozenset({"navigator", "other_navigator"})
+
+# Everything but the model pages, as who is let through (access.py, on the navigator's own
+# case, or on an unassigned one for "@unassigned").
+ALLOWED: dict[str, frozenset[str]] = {
+    "index": STAFF,
+    # can_transition_case: the transition permission and can_change_case (own case, supervisor).
+    "case_transition": frozenset({"supervisor", "navigator"}),
+    # is_supervisor: only supervisors assign and reassign.
+    "case_assign": frozenset({"supervisor"}),
+    # can_take_case: a navigator, on an open unassigned case; an assigned case is nobody's to take.
+    "case_take": frozenset(),
+    "case_take@unassigned": NAVIGATING,
+    # can_change_case: supervisors, and the navigator on their own case.
+    "case_book": frozenset({"supervisor", "navigator"}),
+    "case_appointment_change": frozenset({"supervisor", "navigator"}),
+    # can_view_documents: supervisors, records staff, a navigator on their own case; no advocate.
+    "document": frozenset({"supervisor", "navigator", "records"}),
+    # view_dashboard: navigators and supervisors.
+    "dashboard": frozenset({"supervisor", *NAVIGATING}),
+    "dashboard_export": frozenset({"supervisor", *NAVIGATING}),
+}
+POSTED_ACTIONS = frozenset(
+    {"case_transition", "case_assign", "case_take", "case_appointment_change"}
+)
+
+
+def granted(role: str) -> frozenset[str]:
+    """Return the role's permissions as "app_label.codename", from ROLE_PERMISSIONS."""
+    by_app = ROLE_PERMISSIONS[ROLE_GROUP[role]]
+    return frozenset(f"{app}.{code}" for app, codes in by_app.items() for code in codes)
+
+
+def expected(role: str, target: Target) -> Outcome:
+    """Return what `role` must get at `target`, by the rule table above."""
+    if role == "anonymous":
+        return Outcome.LOGIN
+    if target.model:
+        return _expected_model_page(role, target)
+    allowed = ALLOWED[str(target)]
+    if role not in allowed:
+        return Outcome.REFUSED
+    return Outcome.DONE if target.kind in POSTED_ACTIONS else Outcome.PAGE
+
+
+def _expected_model_page(role: str, target: Target) -> Outcome:
+    app_label, model_name = target.model.split(".")
+    perms = granted(role)
+
+    def holds(action: str) -> bool:
+        return f"{app_label}.{action}_{model_name}" in perms
+
+    sees = holds("view") or holds("change")
+    if target.kind == "changelist":
+        allowed = sees
+    elif target.kind in {"change", "history"}:
+        if sees and target.model in OWN_CASE_ITEMS_ONLY and role == "other_navigator":
+            return Outcome.HIDDEN
+        allowed = sees
+    elif target.kind == "add":
+        allowed = holds("add") and target.model not in NEVER_ADDED
+    else:  # delete: nothing is deleted in the admin; no role holds a delete permission.
+        allowed = holds("delete")
+    return Outcome.PAGE if allowed else Outcome.REFUSED
+
+
+# --- The matrix ----------------------------------------------------------------------------
+
+TARGETS = staff_targets()
+MATRIX = [pytest.param(role, target, id=f"{role}-{target}") for role in ROLES for target in TARGETS]
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """Hash the staff's passwords cheaply: every login here is force_login."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> CaseWorld:
+    private_storage_in(settings, tmp_path)
+    users = {role: request.getfixturevalue(name) for role, name in ROLE_FIXTURES.items()}
+    return build_world(users)
+
+
+def outcome_of(response: Any, world: CaseWorld, target: Target) -> str:
+    """Name what a response did, in the words of Outcome (or its status and location)."""
+    if response.status_code == 200:
+        return Outcome.PAGE
+    if response.status_code == 403:
+        return Outcome.REFUSED
+    if response.status_code == 302:
+        location = response["Location"]
+        if location.startswith(reverse("admin:login")):
+            return Outcome.LOGIN
+        if location == reverse("admin:index"):
+            return Outcome.HIDDEN
+        case = world.unassigned if target.on == "unassigned" else world.case
+        if location == reverse("admin:requests_secondopinionrequest_change", args=[case.pk]):
+            return Outcome.DONE
+        return f"302 to {location}"
+    return str(response.status_code)
+
+
+def test_the_matrix_covers_every_registered_model() -> None:
+    """The generated matrix holds the five admin pages of every registered model."""
+    models = {target.model for target in TARGETS if target.model}
+    assert models == {model._meta.label_lower for model in admin.site._registry}
+    assert len(TARGETS) == 5 * len(models) + 10
+
+
+@pytest.mark.parametrize(("role", "target"), MATRIX)
+def test_staff_url_access(role: str, target: Target, world: CaseWorld) -> None:
+    """Each role gets what the rule table says; no refused response shows the patient or file."""
+    client = Client()
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    method, url, data = request_for(target, world)
+    before = case_state(world, target)
+
+    response = getattr(client, method)(url, data)
+
+    want = expected(role, target)
+    assert outcome_of(response, world, target) == want, f"{role} {method.upper()} {url}"
+    # A carried-out action changed the case (not just bounced back with an error); nothing
+    # else did.
+    assert (case_state(world, target) != before) == (want == Outcome.DONE), url
+    body = body_of(response)
+    if want == Outcome.PAGE and target.kind == "document":
+        assert body == PDF
+        assert response["Content-Disposition"].startswith("attachment")
+    if want in {Outcome.REFUSED, Outcome.LOGIN, Outcome.HIDDEN}:
+        assert not getattr(response, "streaming", False), url
+        assert SENTINEL_SURNAME.encode() not in body, url
+        assert PDF not in body, url
+
+
+# --- Crafted posts -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["other_navigator", "records", "advocate"])
+def test_a_crafted_case_change_post_is_refused(role: str, world: CaseWorld) -> None:
+    """A case change post by a role that may not change the case is a 403 and changes nothing."""
+    client = Client()
+    client.force_login(world.users[role])
+    url = reverse("admin:requests_secondopinionrequest_change", args=[world.case.pk])
+
+    response = client.post(url, {"phone": "+16175559999", "first_name": "Changed"})
+
+    assert response.status_code == 403
+    world.case.refresh_from_db()
+    assert (world.case.first_name, world.case.phone) == ("Maria", "+16175550123")
+
+
+def test_a_navigator_cannot_add_a_record_item_to_another_navigators_case(
+    world: CaseWorld,
+) -> None:
+    """The record-item add form refuses a case that is not the navigator's own."""
+    client = Client()
+    client.force_login(world.users["other_navigator"])
+    before = RecordItem.objects.filter(request=world.case).count()
+
+    client.post(
+        reverse("admin:requests_recorditem_add"),
+        {
+            "request": world.case.pk,
+            "kind": "labs",
+            "facility": "Crafted Facility",
+            "status": "needed",
+            "method": "",
+            "tracking_number": "",
+            "notes": "",
+        },
+    )
+
+    assert RecordItem.objects.filter(request=world.case).count() == before
+
+
+@pytest.mark.parametrize(
+    ("role", "hidden"),
+    [
+        ("records", ["diagnosis"]),
+        ("advocate", ["diagnosis", "document"]),
+    ],
+)
+def test_the_case_page_hides_what_the_role_may_not_see(
+    role: str, hidden: list[str], world: CaseWorld
+) -> None:
+    """Records staff and advocates see no diagnosis on the case page; advocates no documents."""
+    client = Client()
+    client.force_login(world.users[role])
+    response = client.get(
+        reverse("admin:requests_secondopinionrequest_change", args=[world.case.pk])
+    )
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert SENTINEL_SURNAME in html  # the page is the case's
+    if "diagnosis" in hidden:
+        assert DIAGNOSIS_TEXT not in html
+    if "document" in hidden:
+        assert world.document.get_absolute_url() not in html

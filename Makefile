@@ -17,7 +17,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-setup: $(VENV)/.installed
+# The Spanish translations, compiled from locale/*.po (never committed as .mo).
+locale/es/LC_MESSAGES/django.mo: locale/es/LC_MESSAGES/django.po $(VENV)/.installed
+	$(BIN)/python manage.py compile_translations
+
+setup: $(VENV)/.installed locale/es/LC_MESSAGES/django.mo
 
 run: setup
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput

@@ -1,0 +1,245 @@
+"""A burst of concurrent valid submissions against a running portal, through the real parts.
+
+Starts, on loopback: an SMTP sink, a Celery worker on Redis, and the portal (gunicorn when
+installed, else runserver) on PostgreSQL; then COUNT browsers-without-a-browser each GET the
+form and post it at the same time. Prints how many requests were saved, how many
+confirmation emails reached the sink, and how many of those were duplicates:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/secondopinion_burst \\
+    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/burst.py --count 200
+
+The database named in DATABASE_URL is dropped and created again. The last line reads
+`saved/emailed/duplicates: 200/200/0`. It exits non-zero only when it could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FORM = {
+    "requester_type": "patient",
+    "first_name": "Bench",
+    "last_name": "Patient",
+    "date_of_birth": "1961-03-28",
+    "email": "bench@example.com",
+    "phone": "617-555-0123",
+    "preferred_contact_method": "phone",
+    "preferred_contact_time": "any",
+    "preferred_language": "en",
+    "city": "Boston",
+    "state": "MA",
+    "zip_code": "02115",
+    "cancer_type": "breast",
+    "coverage_checked": "yes",
+    "consent_contact": "on",
+    "privacy_acknowledged": "on",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Sink:
+    """An SMTP server on loopback that keeps the Subject and Message-ID of what it accepts."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.port = free_port()
+        self.received: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        from email import message_from_bytes, policy
+
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        with self.lock:
+            self.received.append((str(message["Subject"]), str(message["Message-ID"])))
+        return "250 OK"
+
+
+def reset_database(url: str) -> None:
+    import psycopg2
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = psycopg2.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def wait_for(url: str, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback)
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def submit(base: str) -> tuple[bool, float]:
+    """GET the form and post it as a browser would; return (thanks page reached, seconds)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    started = time.monotonic()
+    try:
+        page = opener.open(base + "/request/", timeout=30).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        key = re.search(r'name="submission_key" value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode(
+            {**FORM, "submission_key": key, "csrfmiddlewaretoken": token}
+        ).encode()
+        response = opener.open(base + "/request/", data=body, timeout=30)
+        ok = urlsplit(response.url).path == "/request/thanks/"
+    except (OSError, AttributeError):
+        ok = False
+    return ok, time.monotonic() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--wait", type=float, default=180, help="seconds to wait for emails")
+    args = parser.parse_args()
+    database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
+    if not database_url.startswith("postgres") or not redis_url:
+        print("Set DATABASE_URL (PostgreSQL; it is recreated) and REDIS_URL.")
+        return 2
+    reset_database(database_url)
+    sink = Sink()
+    queue = f"burst-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "EMAIL_URL": f"smtp://127.0.0.1:{sink.port}",
+        "CELERY_QUEUE": queue,
+        "PUBLIC_POSTS_PER_HOUR": "1000000",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    logs = Path(tempfile.mkdtemp(prefix="burst-"))
+    port = free_port()
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+    web_command = (
+        [gunicorn, "secondopinion.wsgi", "-b", f"127.0.0.1:{port}", "-w", "4", "--threads", "8"]
+        if gunicorn
+        else [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
+    )
+    processes = [
+        subprocess.Popen(
+            web_command,
+            cwd=ROOT,
+            env=env,
+            stdout=(logs / "web.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        ),
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "secondopinion",
+                "worker",
+                "-Q",
+                queue,
+                "-c",
+                "4",
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=(logs / "worker.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        ),
+    ]
+    base = f"http://127.0.0.1:{port}"
+    try:
+        if not wait_for(base + "/"):
+            print(f"The portal did not start; see {logs}/web.log")
+            return 2
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=args.count) as pool:
+            results = list(pool.map(lambda _i: submit(base), range(args.count)))
+        posted = time.monotonic() - started
+        thanked = sum(ok for ok, _seconds in results)
+        latencies = sorted(seconds for _ok, seconds in results)
+
+        os.environ.update({"DEBUG": "1", "DJANGO_SETTINGS_MODULE": "secondopinion.settings"})
+        import django
+
+        django.setup()
+        from requests.models import Notification, SecondOpinionRequest
+
+        saved = SecondOpinionRequest.objects.count()
+        deadline = time.monotonic() + args.wait
+        while time.monotonic() < deadline and len(sink.received) < saved:
+            time.sleep(0.2)
+        time.sleep(2)  # anything arriving late would be a duplicate
+        emailed = len(sink.received)
+        duplicates = sum(n - 1 for n in Counter(mid for _s, mid in sink.received).values())
+        references = Counter(
+            subject.rsplit("(", 1)[-1].rstrip(")") for subject, _mid in sink.received
+        )
+        sent_rows = Notification.objects.filter(kind="confirmation", state="sent").count()
+        print(f"{args.count} concurrent submissions in {posted:.2f} s; thanks pages: {thanked}")
+        print(
+            f"form GET+POST latency: p50 {latencies[len(latencies) // 2]:.2f} s, "
+            f"p95 {latencies[int(len(latencies) * 0.95) - 1]:.2f} s, max {latencies[-1]:.2f} s"
+        )
+        print(f"outbox rows sent: {sent_rows}; distinct references emailed: {len(references)}")
+        print(f"saved/emailed/duplicates: {saved}/{emailed}/{duplicates}")
+        return 0
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        sink.controller.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

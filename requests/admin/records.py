@@ -212,7 +212,18 @@ class RecordItemAdmin(admin.ModelAdmin):
         messages.success(request, _("%(n)d item(s) marked received.") % {"n": changed})
 
 
-class RecordItemInline(admin.TabularInline):
+class LabelledTabularInline(admin.TabularInline):
+    """A tabular inline whose inputs are labelled for screen readers (a column header is not
+    a label): each field's label becomes its aria-label."""
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            formfield.widget.attrs["aria-label"] = str(formfield.label)
+        return formfield
+
+
+class RecordItemInline(LabelledTabularInline):
     """The case's record items; saved through record_item_save, like the worklist."""
 
     model = RecordItem
@@ -264,7 +275,7 @@ class DocumentInline(admin.TabularInline):
         return False
 
 
-class DocumentUploadInline(admin.TabularInline):
+class DocumentUploadInline(LabelledTabularInline):
     """Staff upload a document to a case, checked like the patient's own uploads."""
 
     model = Document

@@ -25,8 +25,8 @@ def fill_request_form(page: Any) -> None:
     page.locator("#id_zip_code").fill("02115")
     page.locator("#id_cancer_type").select_option("breast")
     page.locator("#id_questions").fill("Is surgery the right first step?")
-    page.get_by_label("I have read the privacy notice above.").check()
-    page.get_by_label(re.compile("may contact me")).check()
+    page.locator("#id_privacy_acknowledged").check()
+    page.locator("#id_consent_contact").check()
 
 
 @pytest.mark.parametrize("device", ["phone_page", "page"])

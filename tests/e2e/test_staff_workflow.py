@@ -97,3 +97,29 @@ def test_records_staff_see_no_status_or_assignment_controls(
     assert page.locator(".transition-form").count() == 0
     assert page.locator(".assign-form").count() == 0
     assert "Book an appointment" not in page.content()
+
+
+def test_records_specialist_marks_an_item_received(
+    page: Any,
+    live_server: Any,
+    ready_case: SecondOpinionRequest,
+    records_user: Any,
+    navigator_user: Any,
+) -> None:
+    """From the worklist, records staff mark an item received; the case's count goes up."""
+    from requests.models import RecordItem
+    from requests.records import records_progress
+
+    item = RecordItem.objects.create(
+        request=ready_case, kind=RecordItem.Kind.PATHOLOGY_REPORT, facility="Riverside Medical"
+    )
+    log_in(page, live_server, "records")
+    page.goto(live_server.url + "/admin/requests/recorditem/")
+    screenshot(page, "staff-06-worklist")
+    page.locator(f"input[name='_selected_action'][value='{item.pk}']").check()
+    page.locator("select[name='action']").select_option("mark_received")
+    page.get_by_role("button", name="Go").click()
+    page.wait_for_load_state()
+    item.refresh_from_db()
+    assert item.status == RecordItem.State.RECEIVED
+    assert records_progress(ready_case).received == 1

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from .models import Appointment, Notification
 
@@ -25,7 +26,7 @@ def notification_context(notification: Notification) -> dict[str, object]:
     """Return what an email's templates may use: deliberately nothing clinical."""
     context: dict[str, object] = {
         "phone": settings.PATIENT_ACCESS_PHONE,
-        "program_name": settings.PROGRAM_NAME,
+        "program_name": gettext(settings.PROGRAM_NAME),
         "site_url": settings.SITE_URL,
         **notification.context,
     }
@@ -46,9 +47,9 @@ def notification_context(notification: Notification) -> dict[str, object]:
 
 def notification_message(notification: Notification) -> EmailMultiAlternatives:
     """Return the email for an outbox row, in the recipient's language."""
-    context = notification_context(notification)
     base = f"emails/{notification.kind}"
     with translation.override(notification.language):
+        context = notification_context(notification)
         subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
         text = render_to_string(f"{base}_body.txt", context)
         html = render_to_string(f"{base}_body.html", context)

@@ -591,7 +591,7 @@ class RecordItem(models.Model):
         indexes = [
             # The records worklist and records_digest_task: outstanding items, oldest first.
             models.Index(
-                fields=["requested_at", "created_at"],
+                fields=["created_at", "id"],
                 name="record_outstanding_idx",
                 condition=models.Q(status__in=["needed", "requested"]),
             ),

@@ -14,7 +14,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
@@ -131,7 +131,8 @@ class RecordItemAdmin(admin.ModelAdmin):
     list_select_related = ("request",)
     list_per_page = 100
     show_full_result_count = False
-    ordering = (F("requested_at").asc(nulls_first=True), "created_at", "pk")
+    # Oldest listed first, through record_outstanding_idx.
+    ordering = ("created_at", "pk")
     actions = ("mark_requested", "mark_received")
     fields = (
         "request",
@@ -288,6 +289,16 @@ class DocumentUploadInline(LabelledTabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
         return super().get_queryset(request).none()  # Listed by DocumentInline.
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        # Offer this case's record items only (not every item of every case).
+        field = formset.form.base_fields.get("record_item")
+        if field is not None:
+            field.queryset = (
+                RecordItem.objects.filter(request=obj) if obj else RecordItem.objects.none()
+            )
+        return formset
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -89,10 +90,16 @@ def test_the_lookup_answers_the_same_whether_or_not_the_details_match(client) ->
     ]
 
     assert {response.status_code for response in answers} == {200}
-    assert len({response.content for response in answers}) == 1
+    # Identical but for the per-response masking of the CSRF token (the language switch).
+    pages = {
+        re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content)
+        for response in answers
+    }
+    assert len(pages) == 1
     assert "Check your email" in answers[0].content.decode()
     assert case.reference not in answers[0].content.decode()
-    assert [sorted(response.cookies) for response in answers] == [[]] * 4
+    # No cookie tells them apart (the CSRF cookie of the language switch is set once).
+    assert [sorted(set(response.cookies) - {"csrftoken"}) for response in answers] == [[]] * 4
     owed = links_owed()
     assert [(row.request_id, row.recipient) for row in owed] == [(case.pk, EMAIL)]
     assert StatusLink.objects.filter(request=case).count() == 1

@@ -1,0 +1,167 @@
+"""The staff pages at the size of a real program: time and SQL queries per page.
+
+Seeds ROWS requests (5% open, with two notes and three record items each) into its own
+PostgreSQL database, then loads each page navigators and records staff use most, REPEAT
+times in-process, and prints p50/p95 time and the number of SQL queries:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/secondopinion_bench_admin \\
+        .venv/bin/python bench/admin.py [--rows 200000] [--repeat 20]
+
+It prints figures; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "secondopinion.settings")
+os.environ.pop("REDIS_URL", None)
+
+from seed import SEED_SQL, ensure_database  # noqa: E402
+
+NOTES_SQL = """
+INSERT INTO requests_casenote (request_id, kind, outcome, body, author_id, created_at)
+SELECT r.id, 'call', 'reached', 'Spoke with the patient about the next steps.', %(author)s,
+       r.submitted_at + (n || ' hours')::interval
+FROM requests_secondopinionrequest r CROSS JOIN generate_series(1, 2) AS n
+WHERE r.status <> 'closed'
+"""
+RECORDS_SQL = """
+INSERT INTO requests_recorditem (request_id, kind, facility, status, method, tracking_number,
+    notes, requested_at, received_at, status_changed_at, created_at)
+SELECT r.id, k.kind, 'Facility ' || (r.id % 40), k.status, 'fax', '', '',
+       CASE WHEN k.status = 'requested' THEN r.submitted_at + interval '3 hours' END,
+       NULL, r.submitted_at, r.submitted_at
+FROM requests_secondopinionrequest r
+CROSS JOIN (VALUES ('pathology_report', 'requested'), ('imaging_report', 'needed'),
+                   ('clinic_notes', 'needed')) AS k(kind, status)
+WHERE r.status <> 'closed'
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        print("Set DATABASE_URL to a PostgreSQL database (it is created when missing).")
+        return 2
+    ensure_database(url)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    from navigators.models import Navigator
+    from navigators.roles import NAVIGATORS, RECORDS_STAFF, SUPERVISORS
+
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["testserver"]
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE requests_secondopinionrequest, navigators_navigator, auth_user "
+            "RESTART IDENTITY CASCADE"
+        )
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+
+    def staff(username: str, role: str) -> object:
+        user = User.objects.create_user(username=username, is_staff=True, email=f"{username}@x.org")
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    navigators = [
+        Navigator.objects.create(
+            user=staff(f"nav{i}", NAVIGATORS),
+            disease_groups=["breast"],
+            languages=["en"],
+            capacity=1000,
+        )
+        for i in range(25)
+    ]
+    supervisor, records = staff("supervisor", SUPERVISORS), staff("records", RECORDS_STAFF)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            SEED_SQL,
+            {
+                "rows": args.rows,
+                "open": args.rows // 20,
+                "navigators": len(navigators),
+                "first_navigator": navigators[0].pk,
+                "zone": settings.TIME_ZONE,
+                "target_days": settings.APPOINTMENT_TARGET_DAYS,
+            },
+        )
+        cursor.execute(NOTES_SQL, {"author": navigators[0].user.pk})
+        cursor.execute(RECORDS_SQL)
+        cursor.execute("ANALYZE")
+    print(
+        f"Seeded {args.rows:,} requests ({args.rows // 20:,} open) with notes and record "
+        f"items in {time.perf_counter() - started:.1f} s\n"
+    )
+
+    from requests.models import SecondOpinionRequest
+
+    case = SecondOpinionRequest.objects.filter(navigator=navigators[0]).first()
+    pages = [
+        ("My cases (navigator)", navigators[0].user, "/admin/requests/secondopinionrequest/"),
+        ("Unassigned queue", supervisor, "/admin/requests/secondopinionrequest/?queue=unassigned"),
+        (
+            "Search by reference",
+            supervisor,
+            f"/admin/requests/secondopinionrequest/?queue=all&q={case.reference}",
+        ),
+        (
+            "Search by patient name",
+            supervisor,
+            "/admin/requests/secondopinionrequest/?queue=all&q=Patient123",
+        ),
+        ("Records worklist", records, "/admin/requests/recorditem/"),
+        (
+            "Case page",
+            navigators[0].user,
+            f"/admin/requests/secondopinionrequest/{case.pk}/change/",
+        ),
+        ("Dashboard", supervisor, "/dashboard/"),
+    ]
+    print(f"{'page':<26} {'status':>6} {'queries':>8} {'p50 ms':>8} {'p95 ms':>8}")
+    for name, user, path in pages:
+        client = Client()
+        client.force_login(user)
+        client.get(path)  # warm up
+        timings = []
+        for _ in range(args.repeat):
+            with CaptureQueriesContext(connection) as queries:
+                begun = time.perf_counter()
+                response = client.get(path)
+                timings.append((time.perf_counter() - begun) * 1000)
+        timings.sort()
+        p95 = timings[max(int(len(timings) * 0.95) - 1, 0)]
+        print(
+            f"{name:<26} {response.status_code:>6} {len(queries):>8} "
+            f"{statistics.median(timings):>8.0f} {p95:>8.0f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

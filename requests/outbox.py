@@ -91,6 +91,18 @@ def notification_enqueue(*, notification_id: int) -> None:
     enqueue_on_commit(notification_send_task, notification_id)
 
 
+def notifications_enqueue(*, notification_ids: list[int]) -> None:
+    """Queue the sending of many owed emails as one task after commit (the sweep's alerts).
+
+    One message per batch, not one per email: thousands of alerts at once cost seconds of
+    publishing otherwise. Each email is still claimed and sent on its own.
+    """
+    from .tasks import notification_send_batch_task
+
+    if notification_ids:
+        enqueue_on_commit(notification_send_batch_task, notification_ids)
+
+
 def notification_send(*, notification_id: int) -> bool:
     """Send one owed email if nobody else is; return whether this call sent it.
 

@@ -28,7 +28,7 @@ from .models import (
     SecondOpinionRequest,
     TargetAlert,
 )
-from .outbox import notification_enqueue
+from .outbox import notifications_enqueue
 from .targets import last_target_date_at_risk, last_target_date_passed, target_deadline
 
 logger = logging.getLogger(__name__)
@@ -96,6 +96,15 @@ def _transition(
         with transaction.atomic():
             batch = list(
                 candidates.select_related("navigator__user")
+                # Only what the alerts need: the sweep reads thousands of rows at once.
+                .only(
+                    "pk",
+                    "target_date",
+                    "navigator__id",
+                    "navigator__user__id",
+                    "navigator__user__email",
+                    "navigator__user__first_name",
+                )
                 .select_for_update(skip_locked=True, of=("self",))
                 .order_by("pk")[:batch_size]
             )
@@ -239,8 +248,8 @@ def _raise_alerts(
                     },
                 )
             )
-    for notification in Notification.objects.bulk_create(owed):
-        notification_enqueue(notification_id=notification.pk)
+    created_rows = Notification.objects.bulk_create(owed)
+    notifications_enqueue(notification_ids=[notification.pk for notification in created_rows])
 
 
 def _insert_alerts(pairs: list[tuple[int, str]], now: datetime) -> dict[tuple[int, str], int]:

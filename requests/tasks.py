@@ -40,6 +40,19 @@ def notification_send_task(self: Task, notification_id: int) -> None:
         ) from exc
 
 
+@shared_task(acks_late=True)
+def notification_send_batch_task(notification_ids: list[int]) -> int:
+    """Send several owed emails; one that fails stays pending (with its error) for the requeue
+    job to try again, so the others are not held back. Safe to run twice."""
+    sent = 0
+    for notification_id in notification_ids:
+        try:
+            sent += notification_send(notification_id=notification_id)
+        except (SMTPException, OSError):
+            continue
+    return sent
+
+
 @shared_task
 def notification_requeue_task() -> int:
     """Queue again the owed emails whose task was lost (beat, every two minutes)."""

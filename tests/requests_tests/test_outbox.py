@@ -186,3 +186,26 @@ def _break_smtp(monkeypatch: pytest.MonkeyPatch) -> None:
         raise SMTPServerDisconnected("Connection unexpectedly closed")
 
     monkeypatch.setattr(mail.backends.locmem.EmailBackend, "send_messages", fail)
+
+
+def test_a_batch_sends_each_email_once_and_leaves_a_failure_pending(
+    mailoutbox, monkeypatch
+) -> None:
+    """The sweep's batch task: one email failing does not hold back the others."""
+    from requests.tasks import notification_send_batch_task
+
+    first, second = make_request(), make_request(email="second@example.com")
+    ids = list(Notification.objects.order_by("pk").values_list("pk", flat=True))
+    original = mail.backends.locmem.EmailBackend.send_messages
+
+    def fail_for_second(self: object, messages: list) -> int:
+        if messages[0].to == ["second@example.com"]:
+            raise SMTPServerDisconnected("Connection unexpectedly closed")
+        return original(self, messages)
+
+    monkeypatch.setattr(mail.backends.locmem.EmailBackend, "send_messages", fail_for_second)
+    assert notification_send_batch_task.run(ids) == 1
+    assert notification_send_batch_task.run(ids) == 0, "safe to run twice"
+    states = dict(Notification.objects.values_list("request_id", "state"))
+    assert states == {first.pk: "sent", second.pk: "pending"}
+    assert len(mailoutbox) == 1

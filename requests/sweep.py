@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -33,7 +32,7 @@ from .targets import last_target_date_at_risk, last_target_date_passed, target_d
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 SUPERVISORS_GROUP = "Supervisors"
 ALERT_KINDS = {
     TargetAlert.Level.AT_RISK: Notification.Kind.ALERT_AT_RISK,
@@ -57,7 +56,7 @@ def target_sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -
     """Move open cases between on track, at risk and overdue, and owe each alert once."""
     now = now or timezone.now()
     result = SweepResult()
-    supervisors = list(_supervisors())
+    supervisors = _supervisors()
     _sweep_appointment_targets(now, batch_size, supervisors, result)
     _sweep_plan_targets(now, batch_size, result)
     _sweep_unassigned(now, batch_size, supervisors, result)
@@ -70,12 +69,30 @@ def target_sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -
     return result
 
 
-def _supervisors() -> QuerySet[AbstractBaseUser]:
-    return (
+@dataclass(frozen=True)
+class Recipient:
+    pk: int
+    email: str
+    first_name: str
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """What the sweep needs of a case to alert about it."""
+
+    pk: int
+    target_date: date
+    navigator_user: Recipient | None
+
+
+def _supervisors() -> list[Recipient]:
+    users = (
         get_user_model()
         .objects.filter(groups__name=SUPERVISORS_GROUP, is_active=True)
         .exclude(email="")
+        .values_list("pk", "email", "first_name")
     )
+    return [Recipient(*user) for user in users]
 
 
 def _transition(
@@ -84,7 +101,7 @@ def _transition(
     state: str,
     batch_size: int,
     result: SweepResult,
-    alert: Callable[[list[SecondOpinionRequest]], None] | None = None,
+    alert: Callable[[list[CaseRow]], None] | None = None,
 ) -> None:
     """Move every candidate to `state`, a batch per transaction, alerting in the same one.
 
@@ -94,20 +111,19 @@ def _transition(
     """
     while True:
         with transaction.atomic():
-            batch = list(
-                candidates.select_related("navigator__user")
-                # Only what the alerts need: the sweep reads thousands of rows at once.
-                .only(
+            # Plain rows, not model instances: the sweep may read thousands at once.
+            batch = [
+                CaseRow(pk, target_date, Recipient(user_id, email, first) if user_id else None)
+                for pk, target_date, user_id, email, first in candidates.values_list(
                     "pk",
                     "target_date",
-                    "navigator__id",
                     "navigator__user__id",
                     "navigator__user__email",
                     "navigator__user__first_name",
                 )
                 .select_for_update(skip_locked=True, of=("self",))
                 .order_by("pk")[:batch_size]
-            )
+            ]
             if not batch:
                 return
             SecondOpinionRequest.objects.filter(pk__in=[case.pk for case in batch]).update(
@@ -123,7 +139,7 @@ def _transition(
 
 
 def _sweep_appointment_targets(
-    now: datetime, batch_size: int, supervisors: list[AbstractBaseUser], result: SweepResult
+    now: datetime, batch_size: int, supervisors: list[Recipient], result: SweepResult
 ) -> None:
     # Served by the partial index request_sweep_target_idx: open cases whose state can still
     # change, by target date; a case on track far from its target is not even read.
@@ -132,7 +148,7 @@ def _sweep_appointment_targets(
     )
     passed = swept.filter(target_date__lte=last_target_date_passed(now))
 
-    def alert_overdue(batch: list[SecondOpinionRequest]) -> None:
+    def alert_overdue(batch: list[CaseRow]) -> None:
         _raise_alerts(
             [
                 (case, TargetAlert.Level.OVERDUE, _navigator_users(case) + supervisors)
@@ -142,7 +158,7 @@ def _sweep_appointment_targets(
             result,
         )
 
-    def alert_at_risk(batch: list[SecondOpinionRequest]) -> None:
+    def alert_at_risk(batch: list[CaseRow]) -> None:
         _raise_alerts(
             [
                 (case, TargetAlert.Level.AT_RISK, _navigator_users(case) or supervisors)
@@ -174,8 +190,8 @@ def _sweep_appointment_targets(
     _transition(at_risk, "target_state", TargetState.AT_RISK, batch_size, result, alert_at_risk)
 
 
-def _navigator_users(case: SecondOpinionRequest) -> list[AbstractBaseUser]:
-    return [case.navigator.user] if case.navigator else []
+def _navigator_users(case: CaseRow) -> list[Recipient]:
+    return [case.navigator_user] if case.navigator_user else []
 
 
 def _sweep_plan_targets(now: datetime, batch_size: int, result: SweepResult) -> None:
@@ -186,7 +202,7 @@ def _sweep_plan_targets(now: datetime, batch_size: int, result: SweepResult) -> 
         plan_target_date__lte=last_target_date_passed(now),
     )
 
-    def alert(batch: list[SecondOpinionRequest]) -> None:
+    def alert(batch: list[CaseRow]) -> None:
         _raise_alerts(
             [(case, TargetAlert.Level.PLAN_OVERDUE, _navigator_users(case)) for case in batch],
             now,
@@ -197,7 +213,7 @@ def _sweep_plan_targets(now: datetime, batch_size: int, result: SweepResult) -> 
 
 
 def _sweep_unassigned(
-    now: datetime, batch_size: int, supervisors: list[AbstractBaseUser], result: SweepResult
+    now: datetime, batch_size: int, supervisors: list[Recipient], result: SweepResult
 ) -> None:
     # Served by the partial index request_unassigned_idx.
     cutoff = now - timedelta(hours=settings.UNASSIGNED_ALERT_HOURS)
@@ -206,7 +222,12 @@ def _sweep_unassigned(
     ).exclude(target_alerts__level=TargetAlert.Level.UNASSIGNED)
     last_pk = 0
     while True:
-        batch = list(waiting.filter(pk__gt=last_pk).order_by("pk")[:batch_size])
+        batch = [
+            CaseRow(pk, target_date, None)
+            for pk, target_date in waiting.filter(pk__gt=last_pk)
+            .order_by("pk")
+            .values_list("pk", "target_date")[:batch_size]
+        ]
         if not batch:
             return
         result.checked += len(batch)
@@ -218,7 +239,7 @@ def _sweep_unassigned(
 
 
 def _raise_alerts(
-    due: list[tuple[SecondOpinionRequest, str, list[AbstractBaseUser]]],
+    due: list[tuple[CaseRow, str, list[Recipient]]],
     now: datetime,
     result: SweepResult,
 ) -> None:
@@ -239,7 +260,7 @@ def _raise_alerts(
                     kind=ALERT_KINDS[level],
                     recipient=user.email,
                     dedupe_key=f"alert:{alert_id}:{user.pk}",
-                    request=case,
+                    request_id=case.pk,
                     created_at=now,
                     context={
                         "staff_first_name": user.first_name,

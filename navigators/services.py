@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,6 +26,7 @@ from requests.services import case_transition
 
 from .models import Navigator
 from .roles import SUPERVISORS
+from .selectors import staff_with_role
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -178,10 +178,7 @@ def _assign(
 
 
 def _owe_unassigned_alerts(case: SecondOpinionRequest) -> None:
-    supervisors = (
-        get_user_model().objects.filter(groups__name=SUPERVISORS, is_active=True).exclude(email="")
-    )
-    for supervisor in supervisors:
+    for supervisor in staff_with_role(SUPERVISORS):
         notification_owe(
             kind=Notification.Kind.UNASSIGNED,
             recipient=supervisor.email,

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from navigators.roles import RECORDS_STAFF
+from navigators.selectors import staff_with_role
 
 from .audit import audit_record
 from .choices import DiseaseGroup, Treatment
@@ -23,7 +25,6 @@ from .outbox import notification_owe
 Kind = RecordItem.Kind
 State = RecordItem.State
 OUTSTANDING = (State.NEEDED, State.REQUESTED)
-RECORDS_STAFF_GROUP = "Records staff"
 BLOOD_CANCERS = {DiseaseGroup.LEUKEMIA, DiseaseGroup.LYMPHOMA, DiseaseGroup.MYELOMA}
 # Disease groups whose treatment choices usually hang on molecular or genomic testing.
 MOLECULAR_GROUPS = {
@@ -201,11 +202,7 @@ def records_digest(*, now: datetime | None = None) -> int:
             .order_by("request__reference")
         )
         cases = [(row["request__reference"], row["count"]) for row in rows]
-        staff = (
-            get_user_model()
-            .objects.filter(groups__name=RECORDS_STAFF_GROUP, is_active=True)
-            .exclude(email="")
-        )
+        staff = staff_with_role(RECORDS_STAFF)
         # Items are claimed once a day, so the claimed set names this run's digest: a later
         # run the same day that claims new items sends their own digest.
         run = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:16]

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .audit import audit_record
+from .audit import audit_record, changed_values
 from .choices import Requester, Status, TargetState
 from .documents import document_store
 from .models import (
@@ -129,6 +129,24 @@ def referral_submit(
         attachments=attachments,
         referring_provider=referring,
     )
+
+
+@transaction.atomic
+def request_details_update(
+    *, case: SecondOpinionRequest, before: dict[str, object], by: AbstractBaseUser
+) -> None:
+    """Save staff corrections of a request's details (already set on `case`), and record
+    each changed field's before and after in the audit trail. `before` holds the changed
+    fields' old values; the workflow fields are never changed this way."""
+    case.save()
+    if before:
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.CHANGE,
+            case=case,
+            obj=case,
+            detail=changed_values(case, before, list(before)),
+        )
 
 
 def _owe_intake_emails(case: SecondOpinionRequest) -> None:

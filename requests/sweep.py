@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+
+from navigators.roles import SUPERVISORS
+from navigators.selectors import staff_with_role
 
 from .choices import Status, TargetState
 from .models import (
@@ -33,7 +35,6 @@ from .targets import last_target_date_at_risk, last_target_date_passed, target_d
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
-SUPERVISORS_GROUP = "Supervisors"
 ALERT_KINDS = {
     TargetAlert.Level.AT_RISK: Notification.Kind.ALERT_AT_RISK,
     TargetAlert.Level.OVERDUE: Notification.Kind.ALERT_OVERDUE,
@@ -86,12 +87,7 @@ class CaseRow:
 
 
 def _supervisors() -> list[Recipient]:
-    users = (
-        get_user_model()
-        .objects.filter(groups__name=SUPERVISORS_GROUP, is_active=True)
-        .exclude(email="")
-        .values_list("pk", "email", "first_name")
-    )
+    users = staff_with_role(SUPERVISORS).values_list("pk", "email", "first_name")
     return [Recipient(*user) for user in users]
 
 

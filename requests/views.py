@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from secondopinion.ratelimit import allow, limit_posts, too_many
 
-from .forms import ReferralForm, RequestForm, StatusLookupForm
+from .forms import IntakeForm, ReferralForm, RequestForm, StatusLookupForm
 from .models import SecondOpinionRequest
 from .services import referral_submit, request_submit
 from .status import (
@@ -34,6 +36,28 @@ STATUS_SESSION_KEY = "status_case"
 STATUS_SESSION_MINUTES = 30
 
 
+def _intake_form(
+    request: HttpRequest,
+    form_class: type[IntakeForm],
+    template: str,
+    submit: Callable[[Any], dict[str, str]],
+    session_key: str,
+    thanks: str,
+) -> HttpResponse:
+    """Run a public intake form: show it; on a valid post call `submit` (a service), keep
+    what the thanks page shows in the session (never in the URL) and redirect there."""
+    if request.method == "POST":
+        form = form_class(request.POST, request.FILES)
+        if form.is_bot:
+            return render(request, "requests/refused.html", status=400)
+        if form.is_valid():
+            request.session[session_key] = submit(form)
+            return redirect(thanks)
+        return render(request, template, {"form": form}, status=400)
+    form = form_class(initial={"submission_key": uuid.uuid4()})
+    return render(request, template, {"form": form})
+
+
 def home(request: HttpRequest) -> HttpResponse:
     """Show the program: what it offers, the steps, the phone line and the way to ask."""
     return render(request, "requests/home.html")
@@ -45,25 +69,24 @@ def home(request: HttpRequest) -> HttpResponse:
 @limit_posts("request", setting="PUBLIC_POSTS_PER_HOUR")
 def request_create(request: HttpRequest) -> HttpResponse:
     """Show the request form; on a valid post save the request and go to the thanks page."""
-    if request.method == "POST":
-        form = RequestForm(request.POST, request.FILES)
-        if form.is_bot:
-            return render(request, "requests/refused.html", status=400)
-        if form.is_valid():
-            case, _created = request_submit(
-                intake=form.save(commit=False),
-                submission_key=form.cleaned_data["submission_key"] or uuid.uuid4(),
-                consent_records=form.cleaned_data["consent_records"],
-                attachments=form.cleaned_data["attachments"],
-            )
-            request.session[THANKS_SESSION_KEY] = {
-                "reference": case.reference,
-                "target_date": case.target_date.isoformat(),
-            }
-            return redirect("requests:thanks")
-        return render(request, "requests/request_form.html", {"form": form}, status=400)
-    form = RequestForm(initial={"submission_key": uuid.uuid4()})
-    return render(request, "requests/request_form.html", {"form": form})
+
+    def submit(form: RequestForm) -> dict[str, str]:
+        case, _created = request_submit(
+            intake=form.save(commit=False),
+            submission_key=form.cleaned_data["submission_key"] or uuid.uuid4(),
+            consent_records=form.cleaned_data["consent_records"],
+            attachments=form.cleaned_data["attachments"],
+        )
+        return {"reference": case.reference, "target_date": case.target_date.isoformat()}
+
+    return _intake_form(
+        request,
+        RequestForm,
+        "requests/request_form.html",
+        submit,
+        THANKS_SESSION_KEY,
+        "requests:thanks",
+    )
 
 
 @never_cache
@@ -85,23 +108,25 @@ def request_thanks(request: HttpRequest) -> HttpResponse:
 @limit_posts("refer", setting="PUBLIC_POSTS_PER_HOUR")
 def referral_create(request: HttpRequest) -> HttpResponse:
     """Show the referral form; on a valid post save the referral and go to its thanks page."""
-    if request.method == "POST":
-        form = ReferralForm(request.POST, request.FILES)
-        if form.is_bot:
-            return render(request, "requests/refused.html", status=400)
-        if form.is_valid():
-            case, _created = referral_submit(
-                intake=form.save(commit=False),
-                provider=form.provider_details(),
-                submission_key=form.cleaned_data["submission_key"] or uuid.uuid4(),
-                consent_records=form.cleaned_data["consent_records"],
-                attachments=form.cleaned_data["attachments"],
-            )
-            request.session[REFERRAL_SESSION_KEY] = {"reference": case.reference}
-            return redirect("requests:refer_thanks")
-        return render(request, "requests/refer_form.html", {"form": form}, status=400)
-    form = ReferralForm(initial={"submission_key": uuid.uuid4()})
-    return render(request, "requests/refer_form.html", {"form": form})
+
+    def submit(form: ReferralForm) -> dict[str, str]:
+        case, _created = referral_submit(
+            intake=form.save(commit=False),
+            provider=form.provider_details(),
+            submission_key=form.cleaned_data["submission_key"] or uuid.uuid4(),
+            consent_records=form.cleaned_data["consent_records"],
+            attachments=form.cleaned_data["attachments"],
+        )
+        return {"reference": case.reference}
+
+    return _intake_form(
+        request,
+        ReferralForm,
+        "requests/refer_form.html",
+        submit,
+        REFERRAL_SESSION_KEY,
+        "requests:refer_thanks",
+    )
 
 
 @never_cache

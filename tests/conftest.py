@@ -94,6 +94,12 @@ def require_chromium() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """Hash test passwords cheaply: no test is about the hasher's cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _private_storage_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Keep every test's documents out of the project folder."""
     folder = tmp_path_factory.mktemp("private")

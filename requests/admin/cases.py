@@ -33,12 +33,10 @@ from navigators.access import (
 )
 from navigators.services import case_assign, case_take
 
-from ..audit import audit_record, changed_values
 from ..choices import Status, TargetState, Treatment
 from ..models import (
     OPEN_STATUSES,
     Appointment,
-    AuditEvent,
     CaseNote,
     Document,
     RecordItem,
@@ -53,6 +51,7 @@ from ..services import (
     appointment_move,
     case_note_add,
     case_transition,
+    request_details_update,
 )
 from ..staff_forms import AppointmentForm, AppointmentMoveForm, AssignForm, TransitionForm
 from ..targets import days_left
@@ -412,17 +411,11 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
         return can_change_case(request.user, obj)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        # A correction of the patient's details: saved, and its before/after in the trail.
-        before = {name: form.initial.get(name) for name in form.changed_data}
-        super().save_model(request, obj, form, change)
-        if form.changed_data:
-            audit_record(
-                actor=request.user,
-                action=AuditEvent.Action.CHANGE,
-                case=obj,
-                obj=obj,
-                detail=changed_values(obj, before, list(form.changed_data)),
-            )
+        request_details_update(
+            case=obj,
+            before={name: form.initial.get(name) for name in form.changed_data},
+            by=request.user,
+        )
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model in {RecordItem, Document}:

@@ -147,12 +147,6 @@ TARGETS = staff_targets()
 MATRIX = [pytest.param(role, target, id=f"{role}-{target}") for role in ROLES for target in TARGETS]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """Hash the staff's passwords cheaply: every login here is force_login."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> CaseWorld:
     private_storage_in(settings, tmp_path)

@@ -68,12 +68,6 @@ handler500 = "secondopinion.views.server_error"
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """Hash the staff's passwords cheaply: every login here is force_login."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def private_storage(settings: Any, tmp_path: Path) -> Path:
     private_storage_in(settings, tmp_path)
     return tmp_path

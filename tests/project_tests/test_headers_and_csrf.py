@@ -39,12 +39,6 @@ PRODUCTION_ENV = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """Hash the staff's passwords cheaply: every login here is force_login."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def csp_directives(response: Any) -> dict[str, list[str]]:
     """Return the Content-Security-Policy header as {directive: [sources]}."""
     policy = response["Content-Security-Policy"]

@@ -45,12 +45,6 @@ START = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """Hash the staff's passwords cheaply (the logins here still check them)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> CaseWorld:
     private_storage_in(settings, tmp_path)

@@ -37,12 +37,6 @@ CHANGE = "admin:requests_secondopinionrequest_change"
 NEW_PHONE = "+16175559876"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """Hash the staff's passwords cheaply: every login here is force_login."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class FormFields(HTMLParser):
     """Collect what a browser would post from one form of a page."""
 

@@ -35,12 +35,6 @@ SAFE_NAME = re.compile(r"^[A-Za-z0-9 ._()-]+\.(pdf|jpg|png)$")
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """Hash the staff's passwords cheaply: every login here is force_login."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def private_storage(settings: Any, tmp_path: Path) -> Path:
     """Keep this test's documents in a temporary folder; return the folder."""
     settings.STORAGES = {

@@ -48,12 +48,6 @@ ALLOWED_PAIRS = [pair for pair in PAIRS if pair in DESIGNED]
 REFUSED_PAIRS = [pair for pair in PAIRS if pair not in DESIGNED]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """Hash the staff's passwords cheaply: nobody logs in with one here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def case_in(status: str, navigator: Any | None, **fields: Any) -> SecondOpinionRequest:
     """Return a request arranged in `status` (set directly: the lifecycle is under test)."""
     case = make_request(**fields)

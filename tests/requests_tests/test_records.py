@@ -53,12 +53,6 @@ DOB_FORMS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """Hash the staff's passwords cheaply: every login here is force_login."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def client_for(user: Any) -> Client:
     client = Client()
     client.force_login(user)

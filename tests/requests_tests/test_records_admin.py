@@ -42,12 +42,6 @@ NOTE_TEXT = "Daughter says the oncologist suspects a recurrence."
 CHANGED_QUESTIONS = "Is it stage IV? Rewritten by someone who should not."
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """Hash the staff's passwords cheaply: every login here is force_login."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def staff(
     supervisor, navigator_user, other_navigator_user, records_user, advocate_user

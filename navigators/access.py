@@ -79,12 +79,20 @@ def case_sections_for(user: AbstractBaseUser) -> frozenset[str]:
     """Return the parts of a case the user may see: navigators and supervisors see all."""
     if user.has_perm("requests.change_secondopinionrequest"):
         return CASE_SECTIONS_ALL
-    names = set(user.groups.values_list("name", flat=True))
+    names = _role_names(user)
     sections: set[str] = set()
     for role, allowed in _ROLE_SECTIONS.items():
         if role in names:
             sections |= allowed
     return frozenset(sections)
+
+
+def _role_names(user: AbstractBaseUser) -> frozenset[str]:
+    """Return the names of the user's groups, read once per request like its permissions."""
+    names = getattr(user, "_role_names", None)
+    if names is None:
+        names = user._role_names = frozenset(user.groups.values_list("name", flat=True))
+    return names
 
 
 def sees_case_notes(user: AbstractBaseUser) -> bool:

@@ -82,26 +82,60 @@ def performance(
     One row for the whole program, or one per value of `group_by` ("navigator" or
     "cancer_type").
     """
-    since = (now or timezone.now()) - timedelta(days=days)
-    queryset = SecondOpinionRequest.objects.filter(submitted_at__gte=since)
-    aggregates: dict[str, Any] = {
-        "cases": Count("id"),
-        "decided": Count("id", filter=DECIDED),
-        "within": Count("id", filter=WITHIN),
+    return performance_by_window(windows=(days,), group_by=group_by, now=now)[days]
+
+
+def performance_by_window(
+    *,
+    windows: tuple[int, ...] = WINDOWS,
+    group_by: str | None = None,
+    now: datetime | None = None,
+) -> dict[int, list[Performance]]:
+    """Return performance() for each window of days, from one query for all of them."""
+    now = now or timezone.now()
+    since = {days: now - timedelta(days=days) for days in windows}
+    queryset = SecondOpinionRequest.objects.filter(submitted_at__gte=min(since.values()))
+    aggregates: dict[str, Any] = {}
+    for days, start in since.items():
+        in_window = Q(submitted_at__gte=start)
+        aggregates[f"cases_{days}"] = Count("id", filter=in_window)
+        aggregates[f"decided_{days}"] = Count("id", filter=in_window & DECIDED)
+        aggregates[f"within_{days}"] = Count("id", filter=in_window & WITHIN)
+        if connection.vendor == "postgresql":
+            aggregates[f"median_{days}"] = MedianDays(
+                "first_appointment_at", "submitted_at", filter=in_window
+            )
+    key = {None: None, "navigator": "navigator_id", "cancer_type": "cancer_type"}[group_by]
+    if key is None:
+        rows = [{key: None, **queryset.aggregate(**aggregates)}]
+        labels = {None: "All requests"}
+    else:
+        rows = list(queryset.values(key).annotate(**aggregates).order_by(key))
+        labels = group_labels(group_by)
+    medians = _medians_in_python(queryset, key, since) if connection.vendor != "postgresql" else {}
+    result: dict[int, list[Performance]] = {}
+    for days in since:
+        result[days] = [
+            _performance(
+                labels.get(row[key], "Unassigned"), row, days, medians.get((days, row[key]))
+            )
+            for row in rows
+            if key is None or row[f"cases_{days}"]  # a group only where it had requests
+        ]
+    return result
+
+
+def program_figures(now: datetime | None = None) -> dict[str, dict[int, list[Performance]]]:
+    """Return the dashboard's performance tables: the program, by navigator, by disease group.
+
+    Three queries, each covering every window.
+    """
+    overall = performance_by_window(now=now)
+    return {
+        "overall": {days: rows[0] for days, rows in overall.items()},
+        "by_navigator": performance_by_window(group_by="navigator", now=now),
+        "by_group": performance_by_window(group_by="cancer_type", now=now),
     }
-    if connection.vendor == "postgresql":
-        aggregates["median"] = MedianDays("first_appointment_at", "submitted_at")
-    if group_by is None:
-        row = queryset.aggregate(**aggregates)
-        medians = _medians_in_python(queryset, None) if "median" not in row else {}
-        return [_performance("All requests", row, medians.get(None))]
-    key = {"navigator": "navigator_id", "cancer_type": "cancer_type"}[group_by]
-    rows = queryset.values(key).annotate(**aggregates).order_by(key)
-    medians = _medians_in_python(queryset, key) if connection.vendor != "postgresql" else {}
-    labels = _group_labels(group_by)
-    return [
-        _performance(labels.get(row[key], "Unassigned"), row, medians.get(row[key])) for row in rows
-    ]
 
 
 @dataclass(frozen=True)
@@ -204,33 +238,39 @@ def weekly_chart(
     }
 
 
-def _performance(label: str, row: dict[str, Any], python_median: float | None) -> Performance:
-    median = row.get("median", python_median)
+def _performance(
+    label: str, row: dict[str, Any], days: int, python_median: float | None
+) -> Performance:
+    median = row.get(f"median_{days}", python_median)
     return Performance(
         label=str(label),
-        cases=row["cases"],
-        decided=row["decided"],
-        within=row["within"],
+        cases=row[f"cases_{days}"],
+        decided=row[f"decided_{days}"],
+        within=row[f"within_{days}"],
         median_days=round(median, 1) if median is not None else None,
     )
 
 
 def _medians_in_python(
-    queryset: QuerySet[SecondOpinionRequest], key: str | None
-) -> dict[Any, float]:
-    """Return medians where the database has no PERCENTILE_CONT (SQLite, for local use)."""
-    days: dict[Any, list[float]] = {}
+    queryset: QuerySet[SecondOpinionRequest], key: str | None, since: dict[int, datetime]
+) -> dict[tuple[int, Any], float]:
+    """Return the median days of each (window, group) where the database has no
+    PERCENTILE_CONT (SQLite, for local use), from one query."""
+    delays: dict[tuple[int, Any], list[float]] = {}
     rows = queryset.filter(first_appointment_at__isnull=False).values_list(
         key or "pk", "submitted_at", "first_appointment_at"
     )
     for group, submitted, first in rows:
-        days.setdefault(group if key else None, []).append(
-            (first - submitted).total_seconds() / 86400
-        )
-    return {group: statistics.median(values) for group, values in days.items()}
+        for days, start in since.items():
+            if submitted >= start:
+                delays.setdefault((days, group if key else None), []).append(
+                    (first - submitted).total_seconds() / 86400
+                )
+    return {window: statistics.median(values) for window, values in delays.items()}
 
 
-def _group_labels(group_by: str) -> dict[Any, str]:
+def group_labels(group_by: str) -> dict[Any, str]:
+    """Return the display name of each value of `group_by`."""
     if group_by == "cancer_type":
         return {value: str(label) for value, label in DiseaseGroup.choices}
     from navigators.models import Navigator

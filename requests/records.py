@@ -10,7 +10,8 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -155,13 +156,44 @@ def record_items_mark(*, items: QuerySet[RecordItem], status: str, by: AbstractB
     return changed
 
 
+# What records_progress counts: the items that matter (all but "not needed"), and of them...
+PROGRESS_COUNTS = {
+    "total": ~Q(status=State.NOT_NEEDED),
+    "received": Q(status=State.RECEIVED),
+    "unable": Q(status=State.UNABLE),
+    "outstanding": Q(status__in=OUTSTANDING),
+}
+
+
+def with_records_progress(
+    queryset: QuerySet[SecondOpinionRequest],
+) -> QuerySet[SecondOpinionRequest]:
+    """Annotate cases with their records progress, which records_progress() then reads."""
+    return queryset.annotate(
+        **{
+            f"records_{name}": Coalesce(
+                Subquery(
+                    RecordItem.objects.filter(condition, request=OuterRef("pk"))
+                    .order_by()
+                    .values("request")
+                    .annotate(count=Count("pk"))
+                    .values("count")
+                ),
+                0,
+            )
+            for name, condition in PROGRESS_COUNTS.items()
+        }
+    )
+
+
 def records_progress(case: SecondOpinionRequest) -> RecordsProgress:
     """Return how far the records of a case are: "records 3 of 5 received"."""
-    counts = case.record_items.exclude(status=State.NOT_NEEDED).aggregate(
-        total=Count("id"),
-        received=Count("id", filter=Q(status=State.RECEIVED)),
-        unable=Count("id", filter=Q(status=State.UNABLE)),
-        outstanding=Count("id", filter=Q(status__in=OUTSTANDING)),
+    if hasattr(case, "records_total"):  # read with the case (with_records_progress)
+        return RecordsProgress(
+            **{name: getattr(case, f"records_{name}") for name in PROGRESS_COUNTS}
+        )
+    counts = case.record_items.aggregate(
+        **{name: Count("id", filter=condition) for name, condition in PROGRESS_COUNTS.items()}
     )
     return RecordsProgress(**counts)
 

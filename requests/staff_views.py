@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import uuid
-from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -22,7 +21,7 @@ from .dashboard import (
     WINDOWS,
     cases_needing_attention,
     open_by_target_state,
-    performance,
+    program_figures,
     slowest_facilities,
     weekly,
     weekly_chart,
@@ -33,14 +32,6 @@ from .models import AuditEvent, Document
 def _require_dashboard(request: HttpRequest) -> None:
     if not request.user.has_perm("requests.view_dashboard"):
         raise PermissionDenied
-
-
-def _figures() -> dict[str, Any]:
-    return {
-        "overall": {days: performance(days=days)[0] for days in WINDOWS},
-        "by_navigator": {days: performance(days=days, group_by="navigator") for days in WINDOWS},
-        "by_group": {days: performance(days=days, group_by="cancer_type") for days in WINDOWS},
-    }
 
 
 @never_cache
@@ -86,7 +77,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "weeks": weeks,
         "chart": weekly_chart(weeks),
         "facilities": slowest_facilities(),
-        **_figures(),
+        **program_figures(),
     }
     return render(request, "requests/dashboard.html", context)
 
@@ -112,7 +103,7 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
             "median_days_to_first_appointment",
         ]
     )
-    figures = _figures()
+    figures = program_figures()
     for days in WINDOWS:
         rows = [("program", figures["overall"][days])]
         rows += [("navigator", row) for row in figures["by_navigator"][days]]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import parse_header_parameters
 
 LOGIN_AT_KEY = "login_at"
+RENEWED_AT_KEY = "renewed_at"
 
 
 # What browsers send (UTF-8) and the few legacy charsets a form may still arrive in.
@@ -76,11 +77,33 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
+class SessionRenewalMiddleware:
+    """Move a session's idle expiry forward at most once every SESSION_RENEW_SECONDS.
+
+    Saving the session on every request (SESSION_SAVE_EVERY_REQUEST) costs a database write
+    per page for the idle limit alone. Renewed this way, a session idle for SESSION_COOKIE_AGE
+    still ends: at the latest SESSION_COOKIE_AGE after its last request, at the earliest
+    SESSION_RENEW_SECONDS sooner.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            now = int(timezone.now().timestamp())
+            if now - session.get(RENEWED_AT_KEY, 0) >= settings.SESSION_RENEW_SECONDS:
+                session[RENEWED_AT_KEY] = now
+        return response
+
+
 class StaffSessionMiddleware:
     """End a signed-in session STAFF_SESSION_MAX_HOURS after login, however active it is.
 
-    The idle limit is Django's (SESSION_COOKIE_AGE renewed by SESSION_SAVE_EVERY_REQUEST);
-    this adds the absolute one. The login time is stamped at login (secondopinion.signals).
+    The idle limit is Django's SESSION_COOKIE_AGE, renewed by SessionRenewalMiddleware; this
+    adds the absolute one. The login time is stamped at login (secondopinion.signals).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -131,6 +131,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "secondopinion.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -302,7 +303,7 @@ LOGIN_URL = "admin:login"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a login from an address locked out after repeated failures.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "secondopinion.auth.PortalModelBackend",
 ]
 # Staff need a second factor (TOTP) on the admin site itself; optional only for local demos.
 MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
@@ -375,10 +376,11 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # --- Security -----------------------------------------------------------------------------
 
 CSRF_FAILURE_VIEW = "secondopinion.views.csrf_failure"
-# Idle sessions end after 15 minutes (each request renews the cookie); staff sessions end
-# 12 hours after login whatever happens (StaffSessionMiddleware).
+# Idle sessions end after 15 minutes (requests renew the session at most once a minute:
+# SessionRenewalMiddleware); staff sessions end 12 hours after login whatever happens
+# (StaffSessionMiddleware).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 15, minimum=1) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = 60
 STAFF_SESSION_MAX_HOURS = env_int("STAFF_SESSION_MAX_HOURS", 12, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

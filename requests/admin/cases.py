@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -32,6 +33,7 @@ from navigators.access import (
     sees_case_notes,
 )
 from navigators.services import case_assign, case_take
+from secondopinion.pagination import EstimatedCountPaginator
 
 from ..choices import Status, TargetState, Treatment
 from ..models import (
@@ -41,9 +43,8 @@ from ..models import (
     Document,
     RecordItem,
     SecondOpinionRequest,
-    StatusChange,
 )
-from ..records import records_progress
+from ..records import records_progress, with_records_progress
 from ..selectors import case_timeline, cases_by_urgency
 from ..services import (
     appointment_book,
@@ -240,22 +241,6 @@ class CaseChangeList(ChangeList):
         return ["urgency", "target_date", "submitted_at", "-pk"]
 
 
-class StatusChangeInline(admin.TabularInline):
-    model = StatusChange
-    extra = 0
-    can_delete = False
-    fields = ("changed_at", "from_status", "to_status", "changed_by", "note")
-    readonly_fields = fields
-    classes = ("collapse",)
-    verbose_name_plural = _("status history")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 class CaseNoteInline(admin.StackedInline):
     """Add a note or a contact attempt; notes once written are not edited."""
 
@@ -324,15 +309,16 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
     ordering = ("target_date",)
     show_full_result_count = False
     view_on_site = False
+    paginator = EstimatedCountPaginator
     actions = ("assign_selected", "take_selected")
+    # Navigators and supervisors: their timeline lists the status changes and appointments,
+    # and the case panel the booked ones with their buttons.
     inlines = (
         CaseNoteInline,
         RecordItemInline,
         DocumentUploadInline,
         DocumentInline,
-        AppointmentInline,
         SupportTaskInline,
-        StatusChangeInline,
     )
 
     # --- The list ----------------------------------------------------------------------
@@ -340,6 +326,30 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[SecondOpinionRequest]:
         # Not super(): it orders by get_ordering() before the urgency annotation exists.
         return cases_by_urgency(self.model._default_manager.get_queryset())
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> SecondOpinionRequest | None:
+        """Return the case with what its page shows; a GET reads it once for panel and form.
+
+        A POST reads it afresh for the form, which writes the posted values into it: the
+        panel keeps showing the case as saved.
+        """
+        if from_field is not None:
+            return super().get_object(request, object_id, from_field)
+        cached = getattr(request, "_case_page_case", None)
+        if cached is not None and str(cached.pk) == str(object_id):
+            return cached
+        queryset = with_records_progress(
+            self.get_queryset(request).select_related("navigator__user", "referring_provider")
+        )
+        try:
+            case = queryset.get(pk=self.model._meta.pk.to_python(object_id))
+        except (self.model.DoesNotExist, ValidationError, ValueError):
+            return None
+        if request.method == "GET":
+            request._case_page_case = case
+        return case
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return CaseChangeList
@@ -458,6 +468,12 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
         self, request: HttpRequest, case: SecondOpinionRequest
     ) -> dict[str, Any]:
         user = request.user
+        can_change = can_change_case(user, case)
+        appointments = (
+            list(case.appointments.select_related("booked_by"))
+            if can_change or sees_case_notes(user)
+            else []
+        )
         transitions = []
         if can_transition_case(user, case):
             transitions = [
@@ -472,7 +488,7 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
             "case_badge": target_badge(case),
             "case_days_left": days_left(case.target_date),
             "case_transitions": transitions,
-            "case_can_book": can_change_case(user, case)
+            "case_can_book": can_change
             and case.status in {Status.READY_TO_SCHEDULE, Status.SCHEDULED},
             "case_can_take": can_take_case(user, case),
             "case_can_assign": is_supervisor(user) and case.is_open,
@@ -480,15 +496,18 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
             "case_sees_contact": "contact" in sections,
             "case_sees_cancer_type": "cancer_type" in sections,
             "case_records": records_progress(case),
-            "case_audit": (
-                list(case.audit_events.select_related("actor")[:100])
+            # The case's audit trail is a page of its own: a list that only grows.
+            "case_audit_url": (
+                reverse("admin:requests_auditevent_changelist")
+                + "?"
+                + urlencode({"request__id__exact": case.pk})
                 if user.has_perm("requests.view_auditevent")
-                else []
+                else ""
             ),
-            "case_timeline": case_timeline(case) if sees_case_notes(user) else [],
+            "case_timeline": case_timeline(case, appointments) if sees_case_notes(user) else [],
             "case_booked": (
-                list(case.appointments.filter(state=Appointment.State.BOOKED))
-                if can_change_case(user, case)
+                [item for item in appointments if item.state == Appointment.State.BOOKED]
+                if can_change
                 else []
             ),
         }

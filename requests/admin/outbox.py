@@ -9,6 +9,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from secondopinion.pagination import EstimatedCountPaginator
+
 from ..models import Notification
 from ..outbox import notification_resend
 
@@ -20,6 +22,7 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ("=request__reference",)
     list_select_related = ("request",)
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     actions = ("resend_selected",)
     readonly_fields = (
         "request",

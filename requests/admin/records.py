@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from navigators.access import can_change_case, can_change_record_items, record_items_visible_to
+from secondopinion.pagination import EstimatedCountPaginator
 
 from ..audit import audit_record
 from ..documents import document_store, validate_upload
@@ -131,6 +132,7 @@ class RecordItemAdmin(admin.ModelAdmin):
     list_select_related = ("request",)
     list_per_page = 100
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     # Oldest listed first, through record_outstanding_idx.
     ordering = ("created_at", "pk")
     actions = ("mark_requested", "mark_received")
@@ -265,6 +267,9 @@ class DocumentInline(admin.TabularInline):
     readonly_fields = fields
     verbose_name_plural = _("documents")
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
+        return super().get_queryset(request).select_related("record_item")
+
     @admin.display(description=_("document"))
     def download_link(self, obj: Document) -> str:
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name)
@@ -292,12 +297,17 @@ class DocumentUploadInline(LabelledTabularInline):
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
-        # Offer this case's record items only (not every item of every case).
+        # Offer this case's record items only (not every item of every case), read once for
+        # the upload form and the admin's blank copy of it rather than once for each.
         field = formset.form.base_fields.get("record_item")
         if field is not None:
             field.queryset = (
                 RecordItem.objects.filter(request=obj) if obj else RecordItem.objects.none()
             )
+            field.choices = [
+                ("", field.empty_label),
+                *((item.pk, field.label_from_instance(item)) for item in field.queryset),
+            ]
         return formset
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -353,6 +363,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("=request__reference", "actor__username")
     list_select_related = ("actor", "request")
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     date_hierarchy = "at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:

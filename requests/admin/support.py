@@ -13,6 +13,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from secondopinion.pagination import EstimatedCountPaginator
+
 from ..models import InsuranceOutcome, ReferringProvider, SupportTask
 from ..support import support_due_date, support_task_save
 
@@ -50,6 +52,7 @@ class SupportTaskAdmin(admin.ModelAdmin):
     search_fields = ("=request__reference", "request__last_name")
     list_select_related = ("request", "owner")
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     fields = ("case_reference", "kind", *FIELDS, "insurance_outcome", "completed_at")
     readonly_fields = ("case_reference", "kind", "completed_at")
 

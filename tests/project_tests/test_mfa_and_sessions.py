@@ -357,6 +357,28 @@ def test_an_idle_staff_session_ends_after_the_idle_limit(supervisor: Any) -> Non
     assert response["Location"].startswith(LOGIN)
 
 
+def test_pages_renew_the_idle_expiry_at_most_once_a_minute(supervisor: Any) -> None:
+    """Pages within a minute of the last renewal write no session; the next one renews it."""
+    with time_machine.travel(START, tick=False) as traveller:
+        client = password_only(supervisor)
+        key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+
+        def expiry() -> datetime:
+            return Session.objects.get(session_key=key).expire_date
+
+        client.get("/admin/")
+        renewed = expiry()
+        assert renewed == START + timedelta(minutes=15)
+
+        traveller.shift(timedelta(seconds=59))
+        assert client.get("/admin/").status_code == 200
+        assert expiry() == renewed
+
+        traveller.shift(timedelta(seconds=1))
+        assert client.get("/admin/").status_code == 200
+        assert expiry() == START + timedelta(minutes=16)
+
+
 def test_an_active_staff_session_ends_twelve_hours_after_login(supervisor: Any) -> None:
     """A staff session used every 10 minutes survives, but not past 12 hours after login."""
     assert django_settings.STAFF_SESSION_MAX_HOURS == 12

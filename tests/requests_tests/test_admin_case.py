@@ -561,6 +561,42 @@ def test_a_note_added_on_the_case_page_is_signed_by_its_author(
     assert note.body == "Left a voicemail about the records release."
 
 
+def test_the_timeline_tells_what_happened_and_who_did_it_newest_first(
+    supervisor, navigator_user, other_navigator_user
+) -> None:
+    """Receipt, (re)assignments, status changes, notes and emails, in one list."""
+    from navigators.services import case_assign
+    from requests.selectors import case_timeline
+    from requests.services import case_note_add
+
+    case = make_request()
+    case_assign(case=case, navigator=navigator_user.navigator, by=supervisor)
+    case_assign(case=case, navigator=other_navigator_user.navigator, by=supervisor, note="Leave")
+    case_note_add(
+        case=case,
+        body="Left a message about the pathology slides.",
+        by=other_navigator_user,
+        kind=CaseNote.Kind.VOICEMAIL,
+        outcome=CaseNote.Outcome.LEFT_MESSAGE,
+    )
+
+    entries = case_timeline(case)
+    titles = [(entry.kind, entry.title, entry.by) for entry in entries]
+
+    assert titles[0] == ("note", "Voicemail left: left a message", "Othernav")
+    assert entries[0].detail == "Left a message about the pathology slides."
+    assert ("assignment", "Reassigned from Navigator to Othernav", "Supervisor") in titles
+    assert ("assignment", "Assigned to Navigator", "Supervisor") in titles
+    assert ("status", "New → Assigned", "Supervisor") in titles
+    assert titles[-1] == ("status", "Request received (New)", "patient or system")
+    emails = [title for kind, title, _by in titles if kind == "email"]
+    assert emails
+    assert emails[-1].startswith("Email: Request confirmation")
+    assert [entry.at for entry in entries] == sorted((entry.at for entry in entries), reverse=True)
+    html = client_for(supervisor).get(reverse(CHANGE, args=[case.pk])).content.decode()
+    assert "Reassigned from Navigator to Othernav" in html
+
+
 def test_saving_the_case_page_without_a_note_adds_none(navigator_user) -> None:
     """The empty note form left as it is saves no note."""
     case = make_request()
@@ -575,9 +611,18 @@ def test_saving_the_case_page_without_a_note_adds_none(navigator_user) -> None:
 # --- Queries: a page's cost does not grow with its rows ----------------------------------
 
 
-def queries_for(client: Client, url: str, rows: int) -> int:
-    """Return how many queries one GET of a list takes, checking that it lists `rows`."""
-    with CaptureQueriesContext(connection) as queries:
+def queries_for(client: Client, url: str, rows: int, assert_max: Any = None) -> int:
+    """Return how many queries one GET of a list takes, checking that it lists `rows`.
+
+    A first GET renews the new session, which pages do at most once a minute; `assert_max`
+    (pytest-django's django_assert_max_num_queries) checks the second against the budget.
+    """
+    client.get(url)
+    if assert_max is None:
+        counting = CaptureQueriesContext(connection)
+    else:
+        counting = assert_max(CHANGELIST_BUDGET)
+    with counting as queries:
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == rows
@@ -614,11 +659,9 @@ def test_the_supervisor_case_list_costs_the_same_at_5_and_40_cases(
     client = client_for(supervisor)
     url = reverse(CHANGELIST) + "?queue=all"
     add_cases(5, owners)
-    with django_assert_max_num_queries(CHANGELIST_BUDGET):
-        at_5 = queries_for(client, url, rows=5)
+    at_5 = queries_for(client, url, rows=5, assert_max=django_assert_max_num_queries)
     add_cases(35, owners)
-    with django_assert_max_num_queries(CHANGELIST_BUDGET):
-        at_40 = queries_for(client, url, rows=40)
+    at_40 = queries_for(client, url, rows=40, assert_max=django_assert_max_num_queries)
     assert at_40 == at_5
 
 
@@ -629,12 +672,10 @@ def test_my_cases_costs_the_same_at_5_and_40_cases(
     client = client_for(navigator_user)
     url = reverse(CHANGELIST)
     add_cases(5, [navigator_user])
-    with django_assert_max_num_queries(CHANGELIST_BUDGET):
-        at_5 = queries_for(client, url, rows=5)
+    at_5 = queries_for(client, url, rows=5, assert_max=django_assert_max_num_queries)
     add_cases(35, [navigator_user])
     add_cases(5, [other_navigator_user, None])
-    with django_assert_max_num_queries(CHANGELIST_BUDGET):
-        at_40 = queries_for(client, url, rows=40)
+    at_40 = queries_for(client, url, rows=40, assert_max=django_assert_max_num_queries)
     assert at_40 == at_5
 
 
@@ -657,9 +698,7 @@ def test_the_navigator_list_costs_the_same_at_2_and_10_navigators(
     client = client_for(supervisor)
     url = reverse("admin:navigators_navigator_changelist")
     add_cases(6, add_navigators(2))
-    with django_assert_max_num_queries(CHANGELIST_BUDGET):
-        few = queries_for(client, url, rows=2)
+    few = queries_for(client, url, rows=2, assert_max=django_assert_max_num_queries)
     add_cases(30, add_navigators(8, start=2))
-    with django_assert_max_num_queries(CHANGELIST_BUDGET):
-        many = queries_for(client, url, rows=10)
+    many = queries_for(client, url, rows=10, assert_max=django_assert_max_num_queries)
     assert many == few

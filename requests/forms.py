@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Requester, Treatment
@@ -107,6 +108,17 @@ class ErrorSummaryMixin:
             anchor = f"{field.auto_id}_0" if grouped else field.auto_id
             summary.append((anchor, str(self.errors[name][0])))
         return summary
+
+
+def fields_helper(layout: Layout | None = None) -> FormHelper:
+    """Return a crispy helper that renders the fields only: the page holds the <form> tag
+    and its CSRF token."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    if layout is not None:
+        helper.layout = layout
+    return helper
 
 
 class IntakeForm(ErrorSummaryMixin, forms.ModelForm):
@@ -318,91 +330,92 @@ class RequestForm(IntakeForm):
             ("", _("Choose one")),
             *list(self.fields["cancer_type"].choices)[1:],
         ]
-        self.helper = self._helper()
 
-    def _helper(self) -> FormHelper:
-        helper = FormHelper()
-        helper.form_tag = False
-        helper.disable_csrf = True
-        helper.layout = Layout(
-            Fieldset(
-                _("1. About you"),
-                "requester_type",
-                Div(
-                    HTML(
-                        '<p class="form-text">'
-                        + str(_("Only if you are asking for someone else:"))
-                        + "</p>"
+    @cached_property
+    def helper(self) -> FormHelper:
+        """The layout: built when the form is shown again (a valid post never is)."""
+        return fields_helper(
+            Layout(
+                Fieldset(
+                    _("1. About you"),
+                    "requester_type",
+                    Div(
+                        HTML(
+                            '<p class="form-text">'
+                            + str(_("Only if you are asking for someone else:"))
+                            + "</p>"
+                        ),
+                        Row(
+                            Column("requester_first_name"),
+                            Column("requester_last_name"),
+                            css_class="g-3",
+                        ),
+                        "requester_relationship",
+                        Row(Column("requester_email"), Column("requester_phone"), css_class="g-3"),
+                        css_id="requester-details",
+                        css_class="requester-details",
                     ),
+                    css_id="section-requester",
+                ),
+                Fieldset(
+                    _("2. About the patient"),
+                    Row(Column("first_name"), Column("last_name"), css_class="g-3"),
+                    "date_of_birth",
+                    Row(Column("email"), Column("phone"), css_class="g-3"),
+                    "preferred_contact_method",
+                    "preferred_contact_time",
+                    Row(Column("preferred_language"), Column("other_language"), css_class="g-3"),
+                    "interpreter_needed",
                     Row(
-                        Column("requester_first_name"),
-                        Column("requester_last_name"),
+                        Column("city", css_class="col-sm-6"),
+                        Column("state", css_class="col-sm-3"),
+                        Column("zip_code", css_class="col-sm-3"),
                         css_class="g-3",
                     ),
-                    "requester_relationship",
-                    Row(Column("requester_email"), Column("requester_phone"), css_class="g-3"),
-                    css_id="requester-details",
-                    css_class="requester-details",
+                    css_id="section-patient",
                 ),
-                css_id="section-requester",
-            ),
-            Fieldset(
-                _("2. About the patient"),
-                Row(Column("first_name"), Column("last_name"), css_class="g-3"),
-                "date_of_birth",
-                Row(Column("email"), Column("phone"), css_class="g-3"),
-                "preferred_contact_method",
-                "preferred_contact_time",
-                Row(Column("preferred_language"), Column("other_language"), css_class="g-3"),
-                "interpreter_needed",
-                Row(
-                    Column("city", css_class="col-sm-6"),
-                    Column("state", css_class="col-sm-3"),
-                    Column("zip_code", css_class="col-sm-3"),
-                    css_class="g-3",
+                Fieldset(
+                    _("3. The diagnosis"),
+                    "cancer_type",
+                    "diagnosis_date",
+                    "treatments",
+                    Row(Column("current_oncologist"), Column("current_facility"), css_class="g-3"),
+                    "questions",
+                    css_id="section-diagnosis",
                 ),
-                css_id="section-patient",
-            ),
-            Fieldset(
-                _("3. The diagnosis"),
-                "cancer_type",
-                "diagnosis_date",
-                "treatments",
-                Row(Column("current_oncologist"), Column("current_facility"), css_class="g-3"),
-                "questions",
-                css_id="section-diagnosis",
-            ),
-            Fieldset(
-                _("4. Insurance"),
-                Row(Column("insurance_carrier"), Column("insurance_member_id"), css_class="g-3"),
-                "coverage_checked",
-                css_id="section-insurance",
-            ),
-            Fieldset(
-                _("5. Help you would like (optional)"),
-                "needs_records_help",
-                "needs_travel",
-                "needs_lodging",
-                "needs_financial",
-                css_id="section-support",
-            ),
-            Fieldset(
-                _("6. Documents (optional)"),
-                "attachments",
-                css_id="section-documents",
-            ),
-            Fieldset(
-                _("7. Privacy and consent"),
-                HTML('{% include "requests/_privacy_notice.html" %}'),
-                "privacy_acknowledged",
-                "consent_contact",
-                "consent_records",
-                css_id="section-consent",
-            ),
-            "submission_key",
-            Div("website", css_class="hp-field", aria_hidden="true"),
+                Fieldset(
+                    _("4. Insurance"),
+                    Row(
+                        Column("insurance_carrier"), Column("insurance_member_id"), css_class="g-3"
+                    ),
+                    "coverage_checked",
+                    css_id="section-insurance",
+                ),
+                Fieldset(
+                    _("5. Help you would like (optional)"),
+                    "needs_records_help",
+                    "needs_travel",
+                    "needs_lodging",
+                    "needs_financial",
+                    css_id="section-support",
+                ),
+                Fieldset(
+                    _("6. Documents (optional)"),
+                    "attachments",
+                    css_id="section-documents",
+                ),
+                Fieldset(
+                    _("7. Privacy and consent"),
+                    HTML('{% include "requests/_privacy_notice.html" %}'),
+                    "privacy_acknowledged",
+                    "consent_contact",
+                    "consent_records",
+                    css_id="section-consent",
+                ),
+                "submission_key",
+                Div("website", css_class="hp-field", aria_hidden="true"),
+            )
         )
-        return helper
 
     def clean_requester_phone(self) -> str:
         value = self.cleaned_data["requester_phone"]
@@ -616,41 +629,43 @@ class ReferralForm(IntakeForm):
         self.fields["referral_reason"].error_messages["required"] = _(
             "Tell us the reason for the referral."
         )
-        helper = FormHelper()
-        helper.form_tag = False
-        helper.disable_csrf = True
-        helper.layout = Layout(
-            Fieldset(
-                _("1. The referring provider"),
-                Row(Column("provider_name"), Column("npi"), css_class="g-3"),
-                "practice",
-                Row(Column("provider_phone"), Column("provider_fax"), css_class="g-3"),
-                "provider_email",
-                css_id="section-provider",
-            ),
-            Fieldset(
-                _("2. The patient"),
-                "patient_aware",
-                "patient_in_hospital",
-                Row(Column("first_name"), Column("last_name"), css_class="g-3"),
-                "date_of_birth",
-                Row(Column("phone"), Column("email"), css_class="g-3"),
-                "preferred_language",
-                css_id="section-patient",
-            ),
-            Fieldset(
-                _("3. The referral"),
-                "cancer_type",
-                "referral_reason",
-                "referral_urgent",
-                "consent_records",
-                "attachments",
-                css_id="section-referral",
-            ),
-            "submission_key",
-            Div("website", css_class="hp-field", aria_hidden="true"),
+
+    @cached_property
+    def helper(self) -> FormHelper:
+        """The layout: built when the form is shown again (a valid post never is)."""
+        return fields_helper(
+            Layout(
+                Fieldset(
+                    _("1. The referring provider"),
+                    Row(Column("provider_name"), Column("npi"), css_class="g-3"),
+                    "practice",
+                    Row(Column("provider_phone"), Column("provider_fax"), css_class="g-3"),
+                    "provider_email",
+                    css_id="section-provider",
+                ),
+                Fieldset(
+                    _("2. The patient"),
+                    "patient_aware",
+                    "patient_in_hospital",
+                    Row(Column("first_name"), Column("last_name"), css_class="g-3"),
+                    "date_of_birth",
+                    Row(Column("phone"), Column("email"), css_class="g-3"),
+                    "preferred_language",
+                    css_id="section-patient",
+                ),
+                Fieldset(
+                    _("3. The referral"),
+                    "cancer_type",
+                    "referral_reason",
+                    "referral_urgent",
+                    "consent_records",
+                    "attachments",
+                    css_id="section-referral",
+                ),
+                "submission_key",
+                Div("website", css_class="hp-field", aria_hidden="true"),
+            )
         )
-        self.helper = helper
 
     def clean_npi(self) -> str:
         # Spaces and dashes are how people group it; anything else (letters, full-width digits)
@@ -739,9 +754,7 @@ class StatusLookupForm(ErrorSummaryMixin, forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
+        self.helper = fields_helper()
 
     def clean_reference(self) -> str:
         return normalise_reference(self.cleaned_data["reference"])

@@ -190,6 +190,13 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered parts of pages that are the same for everyone (the public forms' fields, in each
+# language), kept in each process: a deploy starts afresh, and no page waits on Redis.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "TIMEOUT": 3600,
+}
 
 # --- The program --------------------------------------------------------------------------
 

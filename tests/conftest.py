@@ -114,13 +114,15 @@ def _private_storage_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(settings: Any) -> None:
-    """Each test gets its own in-memory cache: no rate-limit counts from other tests, and
-    counts that time-machine can age (a test of the Redis-shared limits sets its own)."""
+    """Each test gets its own in-memory caches: no rate-limit counts or page fragments from
+    other tests, and counts that time-machine can age (a test of the Redis-shared limits sets
+    its own)."""
     settings.CACHES = {
-        "default": {
+        alias: {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"test-{uuid.uuid4().hex}",
+            "LOCATION": f"test-{alias}-{uuid.uuid4().hex}",
         }
+        for alias in ("default", "fragments")
     }
 
 

@@ -1,13 +1,18 @@
-"""References and the lifecycle table."""
+"""References, the lifecycle table and the constraints."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
+from django.core.exceptions import ValidationError
+
 from requests.choices import Status
 from requests.models import (
     ALLOWED_TRANSITIONS,
+    CONSTRAINED_FIELDS,
     REFERENCE_ALPHABET,
+    SecondOpinionRequest,
     new_reference,
     normalise_reference,
 )
@@ -36,3 +41,14 @@ def test_typed_reference_is_normalised() -> None:
 def test_closed_states_lead_nowhere() -> None:
     for status in (Status.CLOSED, Status.WITHDRAWN, Status.DECLINED):
         assert ALLOWED_TRANSITIONS[status] == frozenset()
+
+
+@pytest.mark.django_db
+def test_the_constraints_are_checked_when_a_field_they_guard_is_validated() -> None:
+    """Skipped only when every guarded field is excluded (the public forms): else checked."""
+    case = SecondOpinionRequest(status="no-such-status", target_state="on_track")
+    case.validate_constraints(exclude=set(CONSTRAINED_FIELDS) | {"first_name"})
+    with pytest.raises(ValidationError):
+        case.validate_constraints(exclude=set(CONSTRAINED_FIELDS) - {"status"})
+    with pytest.raises(ValidationError):
+        case.validate_constraints()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from requests.models import Notification, SecondOpinionRequest, StatusChange
@@ -158,3 +162,61 @@ def test_post_without_csrf_token_is_refused(client) -> None:
 def test_other_methods_are_refused(client) -> None:
     assert client.put("/request/").status_code == 405
     assert client.delete("/request/").status_code == 405
+
+
+# --- The blank form's page: rendered once per language, filled in for each visitor -------
+
+
+def blank_form(client: Client, path: str = "/request/") -> tuple[str, str, str]:
+    """GET a blank form; return the page, its form token and its submission key."""
+    response = client.get(path)
+    assert response.status_code == 200
+    page = response.content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    key = re.search(r'name="submission_key" value="([^"]+)"', page).group(1)
+    return page, token, key
+
+
+def unfilled(page: str) -> str:
+    """Return the page without what differs for each visitor: tokens and submission key."""
+    page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+    return re.sub(r'name="submission_key" value="[^"]+"', "", page)
+
+
+@pytest.mark.parametrize("path", ["/request/", "/refer/"])
+def test_each_visitor_gets_a_token_and_key_of_their_own(path: str) -> None:
+    """Two visitors of a kept page get different, working tokens and different keys."""
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    page, first_token, first_key = blank_form(first, path)
+    _page, second_token, second_key = blank_form(second, path)
+
+    assert first_token != second_token
+    assert first_key != second_key
+    uuid.UUID(second_key)
+    assert "slot0q7x" not in page
+    if path == "/request/":
+        response = second.post(
+            path, form_data(submission_key=second_key, csrfmiddlewaretoken=second_token)
+        )
+        assert response.status_code == 302
+        assert SecondOpinionRequest.objects.get().submission_key == uuid.UUID(second_key)
+
+
+def test_the_kept_page_is_in_the_visitor_s_language() -> None:
+    """After an English visitor, a Spanish one gets the Spanish form, and the other way."""
+    english, _token, _key = blank_form(Client(HTTP_ACCEPT_LANGUAGE="en"))
+    spanish, _token, _key = blank_form(Client(HTTP_ACCEPT_LANGUAGE="es"))
+    again, _token, _key = blank_form(Client(HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert 'lang="en"' in english
+    assert 'lang="es"' in spanish
+    assert "Solicitar una segunda opinión" in spanish
+    assert unfilled(again) == unfilled(english)
+
+
+def test_a_page_asked_with_a_query_string_is_not_kept() -> None:
+    """The language switch carries the page's path: one visitor's query is not shown to all."""
+    page, _token, _key = blank_form(Client(), "/request/?utm_source=flyer")
+    assert "utm_source=flyer" in page
+    page, _token, _key = blank_form(Client())
+    assert "utm_source" not in page

@@ -63,6 +63,7 @@ from .records import (
     audit_case_view,
     save_record_formset,
 )
+from .search import ReferenceSearchMixin
 from .support import SupportTaskInline
 
 CASE_FIELDSETS: list[tuple[str, str, tuple[str, ...]]] = [
@@ -285,7 +286,7 @@ class AppointmentInline(admin.TabularInline):
 
 
 @admin.register(SecondOpinionRequest)
-class SecondOpinionRequestAdmin(admin.ModelAdmin):
+class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     list_display = (
         "reference",
         "patient_name",
@@ -303,7 +304,7 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
         "cancer_type",
         ("navigator", NavigatorFilter),
     )
-    search_fields = ("=reference", "last_name", "first_name")
+    search_fields = ("last_name", "first_name")  # and the reference: ReferenceSearchMixin
     list_select_related = ("navigator__user",)
     list_per_page = 50
     ordering = ("target_date",)
@@ -353,17 +354,6 @@ class SecondOpinionRequestAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return CaseChangeList
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[SecondOpinionRequest], search_term: str
-    ) -> tuple[QuerySet[SecondOpinionRequest], bool]:
-        from ..models import normalise_reference
-
-        # A reference read over the phone is typed every which way: k7m4 9qxp, K7M49QXP.
-        normalised = normalise_reference(search_term)
-        if len(normalised) == 9 and normalised[4] == "-":
-            return queryset.filter(reference=normalised), False
-        return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description=_("patient"), ordering="last_name")
     def patient_name(self, obj: SecondOpinionRequest) -> str:

@@ -13,12 +13,15 @@ from secondopinion.pagination import EstimatedCountPaginator
 
 from ..models import Notification
 from ..outbox import notification_resend
+from .search import ReferenceSearchMixin
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     list_display = ("kind", "request", "state", "attempts", "created_at", "sent_at")
     list_filter = ("state", "kind")
+    reference_lookup = "request__reference"
+    # A reference as typed goes through ReferenceSearchMixin; this shows the search box.
     search_fields = ("=request__reference",)
     list_select_related = ("request",)
     show_full_result_count = False

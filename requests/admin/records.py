@@ -28,6 +28,7 @@ from ..documents import document_store, validate_upload
 from ..models import OPEN_STATUSES, AuditEvent, Document, RecordItem
 from ..records import OUTSTANDING, RECORD_FIELDS, record_item_save, record_items_mark
 from ..targets import days_left
+from .search import ReferenceSearchMixin
 
 EDITABLE = tuple(RECORD_FIELDS)
 
@@ -112,7 +113,7 @@ class OutstandingFilter(admin.SimpleListFilter):
 
 
 @admin.register(RecordItem)
-class RecordItemAdmin(admin.ModelAdmin):
+class RecordItemAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     """The records worklist: every outstanding item across open cases, oldest first."""
 
     list_display = (
@@ -127,10 +128,13 @@ class RecordItemAdmin(admin.ModelAdmin):
         "chase_flag",
     )
     list_editable = ("status",)
-    list_filter = (OutstandingFilter, ChaseFilter, "status", "kind", AgeFilter, "facility")
-    search_fields = ("=request__reference", "facility", "request__last_name")
+    # No filter by facility: a list of every facility ever named grows without end (search
+    # finds one instead).
+    list_filter = (OutstandingFilter, ChaseFilter, "status", "kind", AgeFilter)
+    reference_lookup = "request__reference"
+    search_fields = ("facility", "request__last_name")  # and the reference (ReferenceSearchMixin)
     list_select_related = ("request",)
-    list_per_page = 100
+    list_per_page = 50
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     # Oldest listed first, through record_outstanding_idx.
@@ -355,12 +359,13 @@ def save_record_formset(request: HttpRequest, form: Any, formset: Any) -> None:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     """The audit trail, read-only for everyone: no one can add, change or delete a row."""
 
     list_display = ("at", "actor", "action", "request", "object_type", "object_id")
     list_filter = ("action", "object_type")
-    search_fields = ("=request__reference", "actor__username")
+    reference_lookup = "request__reference"
+    search_fields = ("actor__username",)  # and the case reference (ReferenceSearchMixin)
     list_select_related = ("actor", "request")
     show_full_result_count = False
     paginator = EstimatedCountPaginator

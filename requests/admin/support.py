@@ -17,6 +17,7 @@ from secondopinion.pagination import EstimatedCountPaginator
 
 from ..models import InsuranceOutcome, ReferringProvider, SupportTask
 from ..support import support_due_date, support_task_save
+from .search import ReferenceSearchMixin
 
 FIELDS = ("status", "owner", "notes")
 
@@ -35,7 +36,7 @@ class SupportTaskForm(forms.ModelForm):
 
 
 @admin.register(SupportTask)
-class SupportTaskAdmin(admin.ModelAdmin):
+class SupportTaskAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     form = SupportTaskForm
     list_display = (
         "case_reference",
@@ -49,7 +50,8 @@ class SupportTaskAdmin(admin.ModelAdmin):
     )
     list_editable = ("status",)
     list_filter = ("status", "kind", "owner")
-    search_fields = ("=request__reference", "request__last_name")
+    reference_lookup = "request__reference"
+    search_fields = ("request__last_name",)  # and the case reference (ReferenceSearchMixin)
     list_select_related = ("request", "owner")
     show_full_result_count = False
     paginator = EstimatedCountPaginator

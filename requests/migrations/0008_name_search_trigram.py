@@ -1,4 +1,4 @@
-"""Search by patient name without reading the whole table (PostgreSQL only).
+"""The case list's search by patient name without reading the whole table (PostgreSQL only).
 
 The admin searches names with `icontains`, which PostgreSQL runs as
 `UPPER(column::text) LIKE UPPER('%term%')`: a B-tree index cannot serve a leading wildcard,
@@ -11,7 +11,6 @@ from django.db import migrations
 INDEXES = {
     "request_last_name_trgm_idx": ("requests_secondopinionrequest", "last_name"),
     "request_first_name_trgm_idx": ("requests_secondopinionrequest", "first_name"),
-    "record_facility_trgm_idx": ("requests_recorditem", "facility"),
 }
 
 
@@ -29,7 +28,7 @@ def create_indexes(apps, schema_editor):
 def drop_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for name in INDEXES:
+    for name in [*INDEXES, "record_facility_trgm_idx"]:  # an earlier draft also made this one
         schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
 
 

@@ -19,11 +19,9 @@ import http.cookiejar
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -35,6 +33,9 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from seed import Sink, free_port, reset_database, wait_for  # noqa: E402 (bench/ is on the path)
 
 FORM = {
     "requester_type": "patient",
@@ -54,63 +55,6 @@ FORM = {
     "consent_contact": "on",
     "privacy_acknowledged": "on",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Sink:
-    """An SMTP server on loopback that keeps the Subject and Message-ID of what it accepts."""
-
-    def __init__(self) -> None:
-        from aiosmtpd.controller import Controller
-
-        self.port = free_port()
-        self.received: list[tuple[str, str]] = []
-        self.lock = threading.Lock()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        from email import message_from_bytes, policy
-
-        message = message_from_bytes(envelope.original_content, policy=policy.default)
-        with self.lock:
-            self.received.append((str(message["Subject"]), str(message["Message-ID"])))
-        return "250 OK"
-
-
-def reset_database(url: str) -> None:
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-
-
-def wait_for(url: str, timeout: float = 60) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback)
-                return True
-        except OSError:
-            time.sleep(0.2)
-    return False
 
 
 def submit(base: str) -> tuple[bool, float]:

@@ -1,7 +1,15 @@
-"""What the benchmarks share: their own database, and requests seeded with one statement."""
+"""What the benchmarks share: their own database, requests seeded with one statement, a
+free port, an SMTP sink on loopback, and waiting for a server to answer."""
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 SEED_SQL = """
@@ -18,7 +26,9 @@ INSERT INTO requests_secondopinionrequest (
     created_at, updated_at, insurance_outcome, referral_email, referral_reason, referral_urgent
 )
 SELECT
-    'B' || lpad(g::text, 8, '0'), 'patient', '', '', '', '', '',
+    -- A reference shaped like the real ones (ABCD-EFGH), from the row's number.
+    overlay(translate(lpad(g::text, 8, '0'), '0123456789', 'ABCDEFGHJK') placing '-' from 5 for 0),
+    'patient', '', '', '', '', '',
     'Bench', 'Patient' || g, DATE '1960-01-01' + (g %% 15000), 'bench@example.com',
     '+16175550000', 'phone', 'any', 'en', '', false, 'Boston', 'MA', '02115',
     'breast', '[]'::jsonb, '', '', '', '', '', 'no', false, false, false, false,
@@ -45,11 +55,13 @@ CROSS JOIN LATERAL (
 """
 
 
-def ensure_database(url: str) -> None:
+@contextmanager
+def _server(url: str) -> Iterator[tuple[Any, str]]:
+    """Yield a cursor on the server of `url` (in its "postgres" database) and the name of
+    the database `url` names."""
     import psycopg2
 
     parts = urlsplit(url)
-    name = parts.path.lstrip("/")
     admin = psycopg2.connect(
         host=parts.hostname,
         port=parts.port or 5432,
@@ -58,8 +70,62 @@ def ensure_database(url: str) -> None:
         dbname="postgres",
     )
     admin.autocommit = True
-    with admin.cursor() as cursor:
+    try:
+        with admin.cursor() as cursor:
+            yield cursor, parts.path.lstrip("/")
+    finally:
+        admin.close()
+
+
+def ensure_database(url: str) -> None:
+    """Create the database of `url` when it does not exist."""
+    with _server(url) as (cursor, name):
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
             cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
+
+
+def reset_database(url: str) -> None:
+    """Drop the database of `url` if it exists, and create it empty."""
+    with _server(url) as (cursor, name):
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Sink:
+    """An SMTP server on loopback that keeps the Subject and Message-ID of what it accepts."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.port = free_port()
+        self.received: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        from email import message_from_bytes, policy
+
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        with self.lock:
+            self.received.append((str(message["Subject"]), str(message["Message-ID"])))
+        return "250 OK"
+
+
+def wait_for(url: str, timeout: float = 60) -> bool:
+    """Return whether `url` answers within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback)
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False

@@ -8,6 +8,7 @@ TargetAlert stops a second alert even if a case were ever seen by both.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -251,22 +252,51 @@ def _raise_alerts(
         result.count(result.alerts, level)
         hours_left = max(int((target_deadline(case.target_date) - now).total_seconds() // 3600), 0)
         for user in {user.pk: user for user in recipients if user.email}.values():
+            context = {
+                "staff_first_name": user.first_name,
+                "target_date": case.target_date.isoformat(),
+                "hours_left": hours_left,
+            }
             owed.append(
-                Notification(
-                    kind=ALERT_KINDS[level],
-                    recipient=user.email,
-                    dedupe_key=f"alert:{alert_id}:{user.pk}",
-                    request_id=case.pk,
-                    created_at=now,
-                    context={
-                        "staff_first_name": user.first_name,
-                        "target_date": case.target_date.isoformat(),
-                        "hours_left": hours_left,
-                    },
-                )
+                (case.pk, ALERT_KINDS[level], f"alert:{alert_id}:{user.pk}", user.email, context)
             )
-    created_rows = Notification.objects.bulk_create(owed)
-    notifications_enqueue(notification_ids=[notification.pk for notification in created_rows])
+    notifications_enqueue(notification_ids=_insert_notifications(owed, now))
+
+
+def _insert_notifications(owed: list[tuple[int, str, str, str, dict]], now: datetime) -> list[int]:
+    """Insert pending emails (request id, kind, dedupe key, recipient, context) in English;
+    return their ids.
+
+    One statement per thousand rows: bulk_create prepared each value of each row in Python,
+    a third of a first sweep's time over 10,000 alerts.
+    """
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    ids: list[int] = []
+    for start in range(0, len(owed), 1000):
+        chunk = owed[start : start + 1000]
+        placeholders = ", ".join(["(%s, %s, %s, %s, 'en', %s, %s, 0, '', %s)"] * len(chunk))
+        params = [
+            value
+            for request_id, kind, dedupe_key, recipient, context in chunk
+            for value in (
+                request_id,
+                str(kind),
+                dedupe_key,
+                recipient,
+                json.dumps(context),
+                Notification.State.PENDING.value,
+                stamp,
+            )
+        ]
+        sql = (
+            f"INSERT INTO {table} (request_id, kind, dedupe_key, recipient, language, context, "  # noqa: S608 (table name from the model, values are parameters)
+            f"state, attempts, last_error, created_at) VALUES {placeholders} RETURNING id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids += [row[0] for row in cursor.fetchall()]
+    return ids
 
 
 def _insert_alerts(pairs: list[tuple[int, str]], now: datetime) -> dict[tuple[int, str], int]:

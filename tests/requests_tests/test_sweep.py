@@ -15,7 +15,7 @@ from navigators.services import case_assign
 from requests.choices import Status, TargetState
 from requests.models import Appointment, Notification, SecondOpinionRequest, TargetAlert
 from requests.sweep import target_sweep
-from requests.targets import target_date_for
+from requests.targets import target_date_for, target_deadline
 from tests.conftest import make_request
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +52,26 @@ def test_six_days_old_is_at_risk_and_alerts_its_navigator_once(assigned_case, su
     assert assigned_case.target_state == TargetState.AT_RISK
     assert alert_emails("alert_at_risk") == ["navigator@example.org"]
     assert TargetAlert.objects.filter(request=assigned_case).count() == 1
+
+
+def test_an_alert_email_is_owed_pending_with_what_its_message_needs(assigned_case) -> None:
+    """The row the sweep writes: pending, in English, with the name, target and hours left."""
+    submitted_days_ago(assigned_case, 6)
+    with time_machine.travel(timezone.now(), tick=False):
+        target_sweep()
+        alert = Notification.objects.get(kind="alert_at_risk")
+        deadline = target_deadline(assigned_case.target_date)
+        hours_left = int((deadline - timezone.now()).total_seconds() // 3600)
+
+    assert alert.request == assigned_case
+    assert alert.dedupe_key.startswith("alert:")
+    assert (alert.language, alert.attempts, alert.last_error) == ("en", 0, "")
+    assert alert.context == {
+        "staff_first_name": "Navigator",
+        "target_date": assigned_case.target_date.isoformat(),
+        "hours_left": hours_left,
+    }
+    assert alert.state == Notification.State.PENDING  # queued once the sweep commits
 
 
 def test_eight_days_old_is_overdue_and_alerts_navigator_and_supervisors_once(

@@ -4,17 +4,18 @@ Starts the portal on loopback under gunicorn (`-w 4`, as the README deploys it; 
 static files collected and served by WhiteNoise) on PostgreSQL and Redis, then loads it from
 wrk, a second process, at CLIENTS concurrent connections for SECONDS each:
 
-- a trivial view behind the same middleware (`/bench/baseline/`, bench/web_urls.py), first
-  and last, as the baseline;
+- a trivial view behind the same middleware (`/bench/baseline/`, bench/web_urls.py), the
+  baseline;
 - `GET /request/`, the form;
 - valid `POST /request/` submissions, each with its own submission key, which save a request
-  and queue its confirmation email (to a queue of its own that no worker reads).
+  and queue its confirmation email (to a queue of its own that no worker reads);
 
-It prints requests per second, p50/p95/p99 latency, and each page's throughput as a share of
-the baseline's:
+in ROUNDS rounds, and a last baseline. It prints requests per second and p50/p95/p99 latency
+of each run, each page's throughput as a share of the baselines measured just before and
+after it, and the median share over the rounds:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/secondopinion_bench_web \\
-    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/web.py [--seconds 20]
+    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/web.py [--seconds 20] [--rounds 3]
 
 wrk is Debian's package `wrk`. The database named in DATABASE_URL is dropped and created
 again. It prints figures and asserts nothing; it exits non-zero only when it could not run.
@@ -28,12 +29,13 @@ import os
 import re
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import urllib.parse
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +46,7 @@ from burst import FORM  # noqa: E402 (bench/ is on the path: see above)
 from seed import free_port, reset_database, wait_for  # noqa: E402
 
 # wrk's scripts: a summary line for every run, and for the posts a body of its own each
-# (a submission key from the thread's number and a counter, so that none is a repeat).
+# (a submission key from the thread's number, the round and a counter: none is a repeat).
 SUMMARY_LUA = """
 done = function(summary, latency, requests)
   local errors = summary.errors
@@ -62,7 +64,7 @@ end
 init = function(args) counter = 0 end
 request = function()
   counter = counter + 1
-  local key = string.format("%08x-0000-4000-8000-%012x", number, counter)
+  local key = string.format("%08x-%04x-4000-8000-%012x", number, ROUND, counter)
   return wrk.format("POST", "/request/", HEADERS, BODY_BEFORE .. key .. BODY_AFTER)
 end
 """
@@ -114,8 +116,8 @@ def form_tokens(port: int) -> tuple[str, str]:
     return cookie, token
 
 
-def post_script(port: int) -> str:
-    """Return the wrk script that posts valid, distinct submissions."""
+def post_script(port: int, round_number: int) -> str:
+    """Return the wrk script that posts valid submissions, each with a key of its own."""
     cookie, token = form_tokens(port)
     body = urllib.parse.urlencode(
         {**FORM, "csrfmiddlewaretoken": token, "submission_key": "KEY"}
@@ -126,6 +128,7 @@ def post_script(port: int) -> str:
     )
     return (
         POST_LUA.replace("HEADERS", headers)
+        .replace("ROUND", str(round_number))
         .replace("BODY_BEFORE", lua_string(body[0]))
         .replace("BODY_AFTER", lua_string(body[1]))
     )
@@ -136,6 +139,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
     if not database_url.startswith("postgres") or not redis_url:
@@ -180,52 +184,60 @@ def main() -> int:
             return 2
         for url in (base + "/bench/baseline/", base + "/request/"):  # warm every worker
             wrk("warm-up", url, "", args.clients, 3, folder)
-        runs = [
-            wrk(
-                "baseline (before)",
-                base + "/bench/baseline/",
-                "",
-                args.clients,
-                args.seconds,
-                folder,
-            ),
-            wrk("GET /request/", base + "/request/", "", args.clients, args.seconds, folder),
-            wrk(
-                "POST /request/",
-                base + "/request/",
-                post_script(port),
-                args.clients,
-                args.seconds,
-                folder,
-            ),
-            wrk(
-                "baseline (after)",
-                base + "/bench/baseline/",
-                "",
-                args.clients,
-                args.seconds,
-                folder,
-            ),
-        ]
-        baseline = (runs[0].per_second + runs[3].per_second) / 2
+        runs: list[Run] = []
+        for round_number in range(1, args.rounds + 1):
+            # Each round: the baseline, then each page; a page is compared with the mean of
+            # the baselines just before and after it (the next round's, or the last one).
+            for name, script in (
+                ("baseline", ""),
+                ("GET /request/", ""),
+                ("POST /request/", post_script(port, round_number)),
+            ):
+                path = "/bench/baseline/" if name == "baseline" else "/request/"
+                run = wrk(name, base + path, script, args.clients, args.seconds, folder)
+                runs.append(replace(run, name=f"{name} (round {round_number})"))
+        runs.append(
+            wrk("baseline (end)", base + "/bench/baseline/", "", args.clients, args.seconds, folder)
+        )
         saved = saved_requests(database_url)
     finally:
         server.terminate()
         server.wait(timeout=30)
         purge_queue(redis_url, queue)
-    print(f"gunicorn -w {args.workers}, {args.clients} clients (wrk -t2), {args.seconds} s a run\n")
     print(
-        f"{'run':<20} {'req/s':>8} {'of baseline':>12} {'p50 ms':>8} {'p95 ms':>8} "
+        f"gunicorn -w {args.workers}, {args.clients} clients (wrk -t2), {args.seconds} s a run, "
+        f"{args.rounds} rounds\n"
+    )
+    print(
+        f"{'run':<26} {'req/s':>8} {'of baseline':>12} {'p50 ms':>8} {'p95 ms':>8} "
         f"{'p99 ms':>8} {'non-2xx/3xx':>12} {'errors':>7}"
     )
-    for run in runs:
+    shares: dict[str, list[float]] = {}
+    p95s: dict[str, list[float]] = {}
+    for index, run in enumerate(runs):
+        around = [
+            runs[i].per_second
+            for i in range(index - 2, index + 3)
+            if 0 <= i < len(runs) and runs[i].name.startswith("baseline")
+        ]
+        share = run.per_second / statistics.mean(around) if around else 1.0
+        if not run.name.startswith("baseline"):
+            shares.setdefault(run.name.split(" (")[0], []).append(share)
+            p95s.setdefault(run.name.split(" (")[0], []).append(run.p95_ms)
         print(
-            f"{run.name:<20} {run.per_second:>8.0f} {run.per_second / baseline:>12.0%} "
+            f"{run.name:<26} {run.per_second:>8.0f} {share:>12.0%} "
             f"{run.p50_ms:>8.1f} {run.p95_ms:>8.1f} {run.p99_ms:>8.1f} {run.bad_status:>12} "
             f"{run.socket_errors:>7}"
         )
-    posted = runs[2]
-    print(f"\nrequests saved by the posts: {saved} (wrk counted {posted.requests} posts answered)")
+    print()
+    for name, values in shares.items():
+        print(
+            f"{name}: median share of the baseline over {len(values)} rounds "
+            f"{statistics.median(values):.0%} (from {min(values):.0%} to {max(values):.0%}), "
+            f"median p95 {statistics.median(p95s[name]):.0f} ms"
+        )
+    posted = sum(run.requests for run in runs if run.name.startswith("POST"))
+    print(f"requests saved by the posts: {saved} (wrk counted {posted} posts answered)")
     return 0
 
 

@@ -14,7 +14,6 @@ The database named in DATABASE_URL is dropped and created again. The last line r
 
 from __future__ import annotations
 
-import argparse
 import http.cookiejar
 import os
 import re
@@ -35,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from seed import Sink, free_port, reset_database, wait_for  # noqa: E402 (bench/ is on the path)
+from seed import emailing_run, free_port, wait_for  # noqa: E402 (bench/ is on the path)
 
 FORM = {
     "requester_type": "patient",
@@ -77,16 +76,10 @@ def submit(base: str) -> tuple[bool, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=200)
-    parser.add_argument("--wait", type=float, default=180, help="seconds to wait for emails")
-    args = parser.parse_args()
-    database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
-    if not database_url.startswith("postgres") or not redis_url:
-        print("Set DATABASE_URL (PostgreSQL; it is recreated) and REDIS_URL.")
+    started_run = emailing_run(__doc__, count=200, wait=180)
+    if started_run is None:
         return 2
-    reset_database(database_url)
-    sink = Sink()
+    args, sink = started_run
     queue = f"burst-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,

@@ -15,7 +15,6 @@ asserts nothing; it exits non-zero only when it could not run.
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from seed import SEED_SQL, Sink, reset_database  # noqa: E402 (bench/ is on the path: see above)
+from seed import SEED_SQL, emailing_run  # noqa: E402 (bench/ is on the path: see above)
 
 OWED_SQL = """
 INSERT INTO requests_notification (request_id, kind, dedupe_key, recipient, language, context,
@@ -71,16 +70,10 @@ def start_worker(env: dict[str, str], queue: str, log: Path) -> subprocess.Popen
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--wait", type=float, default=300, help="seconds to wait at most")
-    args = parser.parse_args()
-    database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
-    if not database_url.startswith("postgres") or not redis_url:
-        print("Set DATABASE_URL (PostgreSQL; it is recreated) and REDIS_URL.")
+    started_run = emailing_run(__doc__, count=1000, wait=300)
+    if started_run is None:
         return 2
-    reset_database(database_url)
-    sink = Sink()
+    args, sink = started_run
     queue = f"bench-mail-{uuid.uuid4().hex[:8]}"
     os.environ.update(
         {

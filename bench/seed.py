@@ -3,6 +3,8 @@ free port, an SMTP sink on loopback, and waiting for a server to answer."""
 
 from __future__ import annotations
 
+import argparse
+import os
 import socket
 import threading
 import time
@@ -129,3 +131,30 @@ def wait_for(url: str, timeout: float = 60) -> bool:
         except OSError:
             time.sleep(0.2)
     return False
+
+
+def database_and_broker() -> tuple[str, str] | None:
+    """Return DATABASE_URL (PostgreSQL) and REDIS_URL; None, after saying so, if either is
+    missing."""
+    database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
+    if not database_url.startswith("postgres") or not redis_url:
+        print("Set DATABASE_URL (PostgreSQL; it is recreated) and REDIS_URL.")
+        return None
+    return database_url, redis_url
+
+
+def emailing_run(doc: str, count: int, wait: float) -> tuple[argparse.Namespace, Sink] | None:
+    """Start a benchmark that sends COUNT emails: read --count and --wait (seconds to wait
+    for them at most), recreate DATABASE_URL's database and start an SMTP sink on loopback.
+
+    Return the arguments and the sink, or None, after saying so, if a URL is missing.
+    """
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=count)
+    parser.add_argument("--wait", type=float, default=wait, help="seconds to wait at most")
+    args = parser.parse_args()
+    services = database_and_broker()
+    if services is None:
+        return None
+    reset_database(services[0])
+    return args, Sink()

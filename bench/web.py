@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from burst import FORM  # noqa: E402 (bench/ is on the path: see above)
-from seed import free_port, reset_database, wait_for  # noqa: E402
+from seed import database_and_broker, free_port, reset_database, wait_for  # noqa: E402
 
 # wrk's scripts: a summary line for every run, and for the posts a body of its own each
 # (a submission key from the thread's number, the round and a counter: none is a repeat).
@@ -141,10 +141,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
-    if not database_url.startswith("postgres") or not redis_url:
-        print("Set DATABASE_URL (PostgreSQL; it is recreated) and REDIS_URL.")
+    services = database_and_broker()
+    if services is None:
         return 2
+    database_url, redis_url = services
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
     if shutil.which("wrk") is None or gunicorn is None:
         print("Needs wrk (Debian: apt-get install wrk) and gunicorn (the dev extras).")

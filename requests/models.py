@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.core.signals import setting_changed
 from django.db import models
+from django.db.models.constants import LOOKUP_SEP
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -43,8 +45,6 @@ OPEN_STATUSES: tuple[str, ...] = (
 )
 # States the target sweep may still change; met and missed are final.
 SWEPT_TARGET_STATES: tuple[str, ...] = (TargetState.ON_TRACK, TargetState.AT_RISK)
-# The fields SecondOpinionRequest's check constraints are about.
-CONSTRAINED_FIELDS = frozenset({"status", "target_state", "navigator", "assigned_at"})
 
 # The lifecycle (DESIGN.md). Every status change goes through services.case_transition,
 # which refuses anything not listed here.
@@ -76,6 +76,24 @@ def normalise_reference(raw: str) -> str:
     """Return a reference as stored, from what a person typed (any case, spaces, dashes)."""
     chars = "".join(ch for ch in raw.upper() if ch.isalnum())
     return f"{chars[:4]}-{chars[4:]}" if len(chars) == REFERENCE_LENGTH else chars
+
+
+def constrained_fields(model: type[models.Model]) -> frozenset[str]:
+    """Return the fields a model's check constraints are about, read from the constraints."""
+
+    def names(condition: models.Q) -> Iterator[str]:
+        for child in condition.children:
+            if isinstance(child, models.Q):
+                yield from names(child)
+            else:
+                yield child[0].split(LOOKUP_SEP)[0]
+
+    return frozenset(
+        name
+        for constraint in model._meta.constraints
+        if isinstance(constraint, models.CheckConstraint)
+        for name in names(constraint.condition)
+    )
 
 
 class ReferringProvider(models.Model):
@@ -343,6 +361,10 @@ class SecondOpinionRequest(models.Model):
 
     def allowed_next_statuses(self) -> frozenset[str]:
         return ALLOWED_TRANSITIONS[self.status]
+
+
+# The fields SecondOpinionRequest's check constraints guard (its validate_constraints).
+CONSTRAINED_FIELDS = constrained_fields(SecondOpinionRequest)
 
 
 class StatusChange(models.Model):

@@ -36,7 +36,8 @@ def cases_by_urgency(queryset: QuerySet[SecondOpinionRequest]) -> QuerySet[Secon
 
 
 def _name(user: str) -> Any:
-    """SQL for what _who() shows of the user at the path `user`: full name, else username."""
+    """SQL for how staff are named on the timeline: the user at the path `user`, by full name,
+    else username (NULL for none)."""
     full = Trim(Concat(F(f"{user}__first_name"), Value(" "), F(f"{user}__last_name")))
     return Coalesce(NullIf(full, Value("")), F(f"{user}__username"))
 
@@ -101,11 +102,16 @@ def _timeline_rows(case: SecondOpinionRequest) -> Any:
     )
 
 
+def case_appointments(case: SecondOpinionRequest) -> list[Appointment]:
+    """Return a case's appointments, each with the name of who booked it (booked_by_name)."""
+    return list(case.appointments.annotate(booked_by_name=_name("booked_by")))
+
+
 def case_timeline(
     case: SecondOpinionRequest, appointments: list[Appointment] | None = None
 ) -> list[TimelineEntry]:
     """Return everything that happened to a case, newest first, from one query (and one more
-    for the appointments unless the caller has them, with booked_by)."""
+    for the appointments unless the caller has them, from case_appointments)."""
     statuses = dict(Status.choices)
     note_kinds, outcomes = dict(CaseNote.Kind.choices), dict(CaseNote.Outcome.choices)
     email_kinds, email_states = dict(Notification.Kind.choices), dict(Notification.State.choices)
@@ -132,7 +138,7 @@ def case_timeline(
             title = f"Email: {email_kinds[code]} ({str(email_states[other]).lower()})"
             entries.append(TimelineEntry(at, kind, title, detail, ""))
     if appointments is None:
-        appointments = list(case.appointments.select_related("booked_by"))
+        appointments = case_appointments(case)
     for appointment in appointments:
         entries.append(
             TimelineEntry(
@@ -142,13 +148,7 @@ def case_timeline(
                 f"{timezone.localtime(appointment.starts_at):%a %b %d, %H:%M} with "
                 f"{appointment.clinician}"
                 f" ({appointment.get_state_display().lower()})",
-                _who(appointment.booked_by),
+                appointment.booked_by_name or "patient or system",
             )
         )
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
-
-
-def _who(user: object, default: str = "patient or system") -> str:
-    if user is None:
-        return default
-    return user.get_full_name() or user.get_username()

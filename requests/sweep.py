@@ -263,19 +263,27 @@ def _raise_alerts(
     notifications_enqueue(notification_ids=_insert_notifications(owed, now))
 
 
+# The columns of an owed alert email left at the model's defaults.
+NOTIFICATION_DEFAULTED = ("language", "state", "attempts", "last_error")
+
+
 def _insert_notifications(owed: list[tuple[int, str, str, str, dict]], now: datetime) -> list[int]:
-    """Insert pending emails (request id, kind, dedupe key, recipient, context) in English;
-    return their ids.
+    """Insert owed emails (request id, kind, dedupe key, recipient, context), the other
+    columns at the model's defaults (pending, English, no attempt yet); return their ids.
 
     One statement per thousand rows: bulk_create prepared each value of each row in Python,
     a third of a first sweep's time over 10,000 alerts.
     """
     table = connection.ops.quote_name(Notification._meta.db_table)
+    defaults = [Notification._meta.get_field(name).get_default() for name in NOTIFICATION_DEFAULTED]
     stamp = connection.ops.adapt_datetimefield_value(now)
+    columns = ", ".join(
+        ["request_id", "kind", "dedupe_key", "recipient", "context", *NOTIFICATION_DEFAULTED]
+    )
+    row = "(" + ", ".join(["%s"] * (5 + len(defaults) + 1)) + ")"
     ids: list[int] = []
     for start in range(0, len(owed), 1000):
         chunk = owed[start : start + 1000]
-        placeholders = ", ".join(["(%s, %s, %s, %s, 'en', %s, %s, 0, '', %s)"] * len(chunk))
         params = [
             value
             for request_id, kind, dedupe_key, recipient, context in chunk
@@ -285,17 +293,17 @@ def _insert_notifications(owed: list[tuple[int, str, str, str, dict]], now: date
                 dedupe_key,
                 recipient,
                 json.dumps(context),
-                Notification.State.PENDING.value,
+                *defaults,
                 stamp,
             )
         ]
         sql = (
-            f"INSERT INTO {table} (request_id, kind, dedupe_key, recipient, language, context, "  # noqa: S608 (table name from the model, values are parameters)
-            f"state, attempts, last_error, created_at) VALUES {placeholders} RETURNING id"
+            f"INSERT INTO {table} ({columns}, created_at) "  # noqa: S608 (names from the model, values are parameters)
+            f"VALUES {', '.join([row] * len(chunk))} RETURNING id"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            ids += [row[0] for row in cursor.fetchall()]
+            ids += [row_id for (row_id,) in cursor.fetchall()]
     return ids
 
 

@@ -45,7 +45,7 @@ from ..models import (
     SecondOpinionRequest,
 )
 from ..records import records_progress, with_records_progress
-from ..selectors import case_timeline, cases_by_urgency
+from ..selectors import case_appointments, case_timeline, cases_by_urgency
 from ..services import (
     appointment_book,
     appointment_cancel,
@@ -459,11 +459,7 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     ) -> dict[str, Any]:
         user = request.user
         can_change = can_change_case(user, case)
-        appointments = (
-            list(case.appointments.select_related("booked_by"))
-            if can_change or sees_case_notes(user)
-            else []
-        )
+        appointments = case_appointments(case) if can_change or sees_case_notes(user) else []
         transitions = []
         if can_transition_case(user, case):
             transitions = [

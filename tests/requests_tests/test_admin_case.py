@@ -572,6 +572,20 @@ def test_the_timeline_tells_what_happened_and_who_did_it_newest_first(
     case = make_request()
     case_assign(case=case, navigator=navigator_user.navigator, by=supervisor)
     case_assign(case=case, navigator=other_navigator_user.navigator, by=supervisor, note="Leave")
+    Appointment.objects.create(
+        request=case,
+        starts_at=timezone.now() + timedelta(days=2),
+        specialty=Appointment.Specialty.MEDICAL,
+        clinician="Dr Rivera",
+        booked_by=other_navigator_user,
+    )
+    Appointment.objects.create(
+        request=case,
+        starts_at=timezone.now() + timedelta(days=3),
+        specialty=Appointment.Specialty.SURGICAL,
+        clinician="Dr Okoye",
+    )
+
     case_note_add(
         case=case,
         body="Left a message about the pathology slides.",
@@ -588,6 +602,8 @@ def test_the_timeline_tells_what_happened_and_who_did_it_newest_first(
     assert ("assignment", "Reassigned from Navigator to Othernav", "Supervisor") in titles
     assert ("assignment", "Assigned to Navigator", "Supervisor") in titles
     assert ("status", "New → Assigned", "Supervisor") in titles
+    assert ("appointment", "Appointment booked: Medical oncology", "Othernav") in titles
+    assert ("appointment", "Appointment booked: Surgical oncology", "patient or system") in titles
     assert titles[-1] == ("status", "Request received (New)", "patient or system")
     emails = [title for kind, title, _by in titles if kind == "email"]
     assert emails

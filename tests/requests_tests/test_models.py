@@ -46,6 +46,7 @@ def test_closed_states_lead_nowhere() -> None:
 @pytest.mark.django_db
 def test_the_constraints_are_checked_when_a_field_they_guard_is_validated() -> None:
     """Skipped only when every guarded field is excluded (the public forms): else checked."""
+    assert {"status", "target_state", "navigator", "assigned_at"} == CONSTRAINED_FIELDS
     case = SecondOpinionRequest(status="no-such-status", target_state="on_track")
     case.validate_constraints(exclude=set(CONSTRAINED_FIELDS) | {"first_name"})
     with pytest.raises(ValidationError):

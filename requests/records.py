@@ -99,7 +99,7 @@ def record_item_save(
     """
     now = now or timezone.now()
     if item.request_id is None:
-        raise ValidationError(_("A record item belongs to a case."))
+        raise ValidationError(_("A record item belongs to a case."), code="no_case")
     status_changed = before is None or before.get("status") != item.status
     if status_changed:
         item.status_changed_at = now

@@ -91,22 +91,25 @@ def test_rescheduling_earlier_makes_it_met(ready_case, navigator_user) -> None:
 def test_only_booked_appointments_can_be_cancelled_or_moved(ready_case, navigator_user) -> None:
     appointment = book(ready_case, timezone.now() + timedelta(days=3), navigator_user)
     appointment_cancel(appointment=appointment, by=navigator_user)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as cancelled_again:
         appointment_cancel(appointment=appointment, by=navigator_user)
-    with pytest.raises(ValidationError):
+    assert cancelled_again.value.code == "not_booked"
+    with pytest.raises(ValidationError) as moved:
         appointment_move(
             appointment=appointment, starts_at=timezone.now() + timedelta(days=2), by=navigator_user
         )
+    assert moved.value.code == "not_booked"
 
 
 def test_moving_to_the_past_is_refused(ready_case, navigator_user) -> None:
     appointment = book(ready_case, timezone.now() + timedelta(days=3), navigator_user)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         appointment_move(
             appointment=appointment,
             starts_at=timezone.now() - timedelta(hours=1),
             by=navigator_user,
         )
+    assert refused.value.code == "past"
 
 
 def test_the_plan_target_starts_at_the_first_visit(ready_case, navigator_user) -> None:

@@ -294,8 +294,10 @@ def test_an_item_without_a_case_is_refused(records_user) -> None:
     """record_item_save refuses an item that belongs to no case, saving nothing."""
     item = RecordItem(kind=Kind.LABS, facility="Mercy General Hospital")
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         record_item_save(item=item, by=records_user)
+
+    assert refused.value.code == "no_case"
 
     assert not RecordItem.objects.exists()
     assert not AuditEvent.objects.exists()

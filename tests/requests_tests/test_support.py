@@ -166,8 +166,9 @@ def test_an_in_progress_insurance_task_still_gates_booking(gated_case, navigator
     SupportTask.objects.filter(pk=insurance_task(gated_case).pk).update(
         status=TaskState.IN_PROGRESS
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         book(gated_case, navigator_user)
+    assert refused.value.code == "insurance_open"
 
 
 def test_booking_with_an_override_note_is_allowed_and_kept(gated_case, navigator_user) -> None:

@@ -55,10 +55,11 @@ def staff_home(request: HttpRequest, candidate: str | None) -> str:
     ):
         return home
     try:
-        resolve(urlsplit(candidate).path)
+        match = resolve(urlsplit(candidate).path)
     except Resolver404:
         return home
-    return candidate
+    # Every page of ours is named; the admin's catch-all (which answers 404) is not.
+    return candidate if match.url_name else home
 
 
 def login_failed(request: HttpRequest, username: str) -> None:

@@ -134,7 +134,8 @@ def login_view(request: HttpRequest, site: admin.AdminSite) -> HttpResponse:
         **site.each_context(request),
         "title": "Log in",
         "subtitle": None,
-        "app_path": request.get_full_path(),
+        # The form posts to the bare path: `next` travels checked, in its hidden field.
+        "app_path": request.path,
         "form": form,
         "next": next_url,
         "mfa_required": mfa_required,

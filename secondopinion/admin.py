@@ -28,7 +28,7 @@ class SecondFactorAdmin(admin.ModelAdmin):
     """Devices by person, read-only. Nobody adds, reassigns or changes a device here: each
     person enrols their own at sign-in, and a reset is the only change offered."""
 
-    list_display = ("user", "name", "confirmed", "last_used_at")
+    list_display = ("person", "name", "confirmed", "last_used_at")
     list_filter = ("confirmed",)
     search_fields = ("user__username",)
     list_select_related = ("user",)
@@ -37,6 +37,10 @@ class SecondFactorAdmin(admin.ModelAdmin):
     fields = ("user", "name", "confirmed", "created_at", "last_used_at")
     readonly_fields = fields
     actions = ("reset_second_factor",)
+
+    @admin.display(description="Person", ordering="user__username")
+    def person(self, device: TOTPDevice) -> str:
+        return device.user.get_username()
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return can_view_second_factors(request.user)

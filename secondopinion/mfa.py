@@ -230,7 +230,12 @@ def device_enrol(
     TOTPDevice.objects.filter(user=user).delete()
     # last_t: the code just used cannot be used again to sign in.
     device = TOTPDevice.objects.create(
-        user=user, name=DEVICE_NAME, key=key, confirmed=True, last_t=step
+        user=user,
+        name=DEVICE_NAME,
+        key=key,
+        confirmed=True,
+        last_t=step,
+        last_used_at=timezone.now(),
     )
     audit_record(
         actor=user,

@@ -141,7 +141,7 @@ def test_the_device_list_shows_person_name_confirmed_and_last_use(
     page = verified_client(supervisor).get(CHANGELIST).content.decode()
 
     assert "Navigator&#x27;s phone" in page
-    for column in ("User", "Name", "Confirmed", "Last used"):
+    for column in ("Person", "Name", "Confirmed", "Last used"):
         assert column in page
 
 

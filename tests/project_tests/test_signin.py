@@ -278,6 +278,7 @@ def test_a_first_sign_in_enrols_the_device_and_signs_in(mfa_on: None, supervisor
         assert client.get(ENROL)["Location"] == LOGIN  # the key is not shown again
     [device] = TOTPDevice.objects.filter(user=supervisor)
     assert (device.key, device.confirmed) == (key, True)
+    assert device.last_used_at is not None
     event = AuditEvent.objects.get(action=AuditEvent.Action.CREATE, object_id=str(supervisor.pk))
     assert event.actor == supervisor
     assert event.detail == {"mfa": "enrol"}

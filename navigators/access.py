@@ -137,7 +137,13 @@ def record_items_visible_to(user: AbstractBaseUser, queryset: QuerySet[Any]) -> 
     return queryset.filter(request__navigator=navigator)
 
 
-# Second-factor devices: who sees the device list, who may reset whose device.
+# Second-factor devices: who may sign in to the staff site, who sees the device list, who may
+# reset whose device.
+def can_sign_in_to_staff_site(user: AbstractBaseUser) -> bool:
+    """Return whether the account may sign in to the staff pages at all (active staff)."""
+    return user.is_active and user.is_staff
+
+
 def can_view_second_factors(user: AbstractBaseUser) -> bool:
     """Return whether the user may see the list of devices (never their keys): supervisors."""
     return user.is_active and user.has_perm("otp_totp.view_totpdevice")

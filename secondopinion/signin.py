@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from navigators.access import can_sign_in_to_staff_site
+
 from . import mfa
 
 INVALID_WITH_CODE = (
@@ -78,7 +80,7 @@ class SignInForm(forms.Form):
         user = authenticate(self.request, username=username, password=password)
         if user is None:  # Django has counted this failure (user_login_failed)
             raise self._invalid()
-        if not (user.is_active and user.is_staff):
+        if not can_sign_in_to_staff_site(user):
             mfa.login_failed(self.request, username)
             raise self._invalid()
         if self.mfa_required and mfa.has_device(user):

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -113,6 +115,21 @@ def test_without_mfa_a_wrong_password_gets_the_plain_answer(supervisor: Any) -> 
     assert response.status_code == 200
     assert INVALID_WITHOUT_CODE in response.content.decode()
     assert 'name="otp_token"' not in response.content.decode()
+
+
+def test_an_account_that_is_not_staff_gets_the_same_answer(mfa_on: None) -> None:
+    """A right password and code of an account without staff status is refused like a wrong
+    password, and counted."""
+    user = get_user_model().objects.create_user(username="patient", password=PASSWORD)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client = Client()
+
+    response = sign_in(client, username="patient", code=code_for(device.key))
+
+    assert response.status_code == 200
+    assert INVALID_WITH_CODE in response.content.decode()
+    assert not signed_in(client)
+    assert AccessAttempt.objects.filter(username="patient").exists()
 
 
 def test_a_code_is_not_checked_when_the_password_is_wrong(mfa_on: None, device: TOTPDevice) -> None:

@@ -135,3 +135,30 @@ def record_items_visible_to(user: AbstractBaseUser, queryset: QuerySet[Any]) -> 
     if navigator is None or is_supervisor(user):
         return queryset
     return queryset.filter(request__navigator=navigator)
+
+
+# Second-factor devices: who may sign in to the staff site, who sees the device list, who may
+# reset whose device.
+def can_sign_in_to_staff_site(user: AbstractBaseUser) -> bool:
+    """Return whether the account may sign in to the staff pages at all (active staff)."""
+    return user.is_active and user.is_staff
+
+
+def can_view_second_factors(user: AbstractBaseUser) -> bool:
+    """Return whether the user may see the list of devices (never their keys): supervisors."""
+    return user.is_active and user.has_perm("otp_totp.view_totpdevice")
+
+
+def can_reset_second_factor(user: AbstractBaseUser, person: AbstractBaseUser) -> bool:
+    """Return whether the user may reset `person`'s second factor (forcing re-enrolment).
+
+    Supervisors, for someone else: a reset lets whoever knows the person's password enrol a
+    new device, so it is a colleague's check that the person asking is who they say (nobody
+    resets their own), and only a superuser resets a superuser's.
+    """
+    return (
+        can_view_second_factors(user)
+        and is_supervisor(user)
+        and person.pk != user.pk
+        and (user.is_superuser or not person.is_superuser)
+    )

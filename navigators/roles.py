@@ -54,8 +54,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "change_supporttask",
         ],
         "navigators": ["view_navigator", "add_navigator", "change_navigator"],
-        # Supervisors enrol their staff's second factor (TOTP devices).
-        "otp_totp": ["view_totpdevice", "add_totpdevice", "change_totpdevice", "delete_totpdevice"],
+        # Supervisors see who has a second factor (never its key) and may reset another
+        # person's (navigators.access.can_reset_second_factor); each person enrols their own.
+        "otp_totp": ["view_totpdevice"],
     },
     # Records staff and advocates see a case only through their own work lists; they never
     # change a case's status or assignment.

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
+from django.http import HttpRequest
 
 from .models import AuditEvent, SecondOpinionRequest
 
@@ -17,8 +18,13 @@ def audit_record(
     case: SecondOpinionRequest | None,
     obj: models.Model | None = None,
     detail: dict[str, Any] | None = None,
+    http_request: HttpRequest | None = None,
 ) -> AuditEvent:
-    """Append one event to the audit trail (who, what, on which case, when in UTC)."""
+    """Append one event to the audit trail (who, what, on which case, when in UTC).
+
+    `http_request` is the request the event came from, for its client address and agent
+    (accepted already; kept once the audit trail stores them).
+    """
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,

@@ -10,14 +10,16 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django_otp.admin import OTPAdminSite
 
 
 class PortalAdminSite(OTPAdminSite):
     """The admin site. With MFA_REQUIRED (the default when DEBUG is off) a user is let in only
     once verified by a TOTP device: has_permission, which every admin view and every staff page
-    of ours checks, refuses a session signed in with a password alone, whatever the URL."""
+    of ours checks, refuses a session signed in with a password alone, whatever the URL.
+    Its sign-in page asks for the code in the same form, and a person without a device
+    enrols their own on a page of this site (secondopinion.signin)."""
 
     site_header = "Cancer Second Opinion Program"
     site_title = "Second Opinion staff"
@@ -31,13 +33,22 @@ class PortalAdminSite(OTPAdminSite):
             return super().has_permission(request)
         return admin.AdminSite.has_permission(self, request)
 
-    @property
-    def login_form(self) -> Any:  # type: ignore[override]
-        return OTPAdminSite.login_form if settings.MFA_REQUIRED else None
+    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        """The sign-in page: password and code in one form (secondopinion.signin)."""
+        # Imported here: this site is built while the apps load, before any model can be.
+        from .signin import login_view
 
-    @property
-    def login_template(self) -> Any:  # type: ignore[override]
-        return OTPAdminSite.login_template if settings.MFA_REQUIRED else None
+        return login_view(request, self)
+
+    def enrol(self, request: HttpRequest) -> HttpResponse:
+        """The page where a person enrols their own second factor after the password step."""
+        from .signin import enrol_view
+
+        return enrol_view(request, self)
+
+    def get_urls(self) -> list[Any]:
+        # Not wrapped in admin_view: the person enrolling is not signed in yet.
+        return [path("enrol/", self.enrol, name="mfa_enrol"), *super().get_urls()]
 
 
 def staff_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

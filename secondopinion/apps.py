@@ -15,4 +15,4 @@ class SecondOpinionConfig(AppConfig):
     verbose_name = "Second Opinion portal"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 (connects the receivers)
+        from . import checks, signals  # noqa: F401 (registers the checks, connects the receivers)

@@ -307,20 +307,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Where a sign-in lands when its `next` is missing, foreign or names no page: the staff home.
+LOGIN_REDIRECT_URL = "admin:index"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a login from an address locked out after repeated failures.
     "axes.backends.AxesStandaloneBackend",
     "secondopinion.auth.PortalModelBackend",
 ]
-# Staff need a second factor (TOTP) on the admin site itself; optional only for local demos.
+# Staff need a second factor (TOTP) on the admin site itself; optional only for local demos
+# (`check --deploy` warns when it is off with DEBUG off: secondopinion.checks).
 MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
 OTP_TOTP_ISSUER = "Cancer Second Opinion Program"
-# Lockout: 5 failed logins from one address lock it out for an hour (django-axes).
+# A first sign-in (or one after a reset) must finish enrolling its device within this time.
+MFA_ENROLMENT_SECONDS = env_int("MFA_ENROLMENT_SECONDS", 300, minimum=60)
+# Lockout (django-axes): AXES_FAILURE_LIMIT failed sign-ins lock the address out for an hour,
+# and as many on one account lock that account out, from any address. Each entry of
+# AXES_LOCKOUT_PARAMETERS is counted on its own (a nested list would count the pair).
+# A failure is a wrong password, or a right one with a wrong or missing code.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Off: axes' reset would forget every failure from the signing-in address too; the sign-in
+# forgets only that account's failures (secondopinion.mfa.sign_in).
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
+# Codes typed at sign-in are not kept in the failure records shown in the admin.
+AXES_SENSITIVE_PARAMETERS = ["otp_token"]
 # The address comes from secondopinion.ratelimit.client_ip, which trusts X-Forwarded-For only
 # as far as TRUSTED_PROXY_COUNT says (see SECURITY.md).
 AXES_CLIENT_IP_CALLABLE = "secondopinion.ratelimit.client_ip"

@@ -236,17 +236,19 @@ def test_a_valid_totp_login_reaches_the_admin_and_staff_pages(
 # --- Lockout ---------------------------------------------------------------------------
 
 
-def fail_logins(client: Client, count: int, **extra: Any) -> list[Any]:
+def fail_logins(
+    client: Client, count: int, username: str = "supervisor", **extra: Any
+) -> list[Any]:
     return [
-        client.post(LOGIN, {"username": "supervisor", "password": "wrong password"}, **extra)
+        client.post(LOGIN, {"username": username, "password": "wrong password"}, **extra)
         for _ in range(count)
     ]
 
 
-def log_in(**extra: Any) -> tuple[Client, Any]:
+def log_in(username: str = "supervisor", **extra: Any) -> tuple[Client, Any]:
     client = Client()
     response = client.post(
-        LOGIN, {"username": "supervisor", "password": PASSWORD, "next": "/admin/"}, **extra
+        LOGIN, {"username": username, "password": PASSWORD, "next": "/admin/"}, **extra
     )
     return client, response
 
@@ -257,19 +259,38 @@ def assert_locked_out(client: Client, response: Any) -> None:
     assert not signed_in(client)
 
 
-def test_failed_logins_lock_the_address_out(supervisor: Any, settings: Any) -> None:
-    """AXES_FAILURE_LIMIT failures lock the address, right password too; others still sign in."""
+def test_failed_logins_lock_the_address_out(
+    supervisor: Any, navigator_user: Any, records_user: Any, settings: Any
+) -> None:
+    """AXES_FAILURE_LIMIT failures lock the address for every account; others still sign in."""
     attacker = {"REMOTE_ADDR": "198.51.100.10"}
     responses = fail_logins(Client(), settings.AXES_FAILURE_LIMIT, **attacker)
     assert all(response.status_code in {200, 429} for response in responses)
     assert responses[0].status_code == 200  # the first failure is an ordinary form error
 
-    client, response = log_in(**attacker)
+    client, response = log_in("navigator", **attacker)
     assert_locked_out(client, response)
 
-    client, response = log_in(REMOTE_ADDR="198.51.100.11")
+    client, response = log_in("records", REMOTE_ADDR="198.51.100.11")
     assert response.status_code == 302
     assert response["Location"] == "/admin/"
+    assert signed_in(client)
+
+
+def test_failed_logins_from_many_addresses_lock_the_account(
+    supervisor: Any, navigator_user: Any, settings: Any
+) -> None:
+    """Failures on one account spread over addresses (none reaching its own limit) lock the
+    account from any address, right password too; another account there still signs in."""
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        [response] = fail_logins(Client(), 1, REMOTE_ADDR=f"198.51.100.{20 + n}")
+        assert response.status_code in {200, 429}
+
+    client, response = log_in(REMOTE_ADDR="198.51.100.99")
+    assert_locked_out(client, response)
+
+    client, response = log_in("navigator", REMOTE_ADDR="198.51.100.99")
+    assert response.status_code == 302
     assert signed_in(client)
 
 
@@ -287,6 +308,7 @@ def test_one_failure_short_of_the_limit_does_not_lock(supervisor: Any, settings:
 def test_guessing_tokens_is_slowed_by_a_doubling_throttle(supervisor: Any, settings: Any) -> None:
     """Each wrong token with the right password doubles the device's wait, the valid code too."""
     settings.MFA_REQUIRED = True
+    settings.AXES_FAILURE_LIMIT = 100  # the lockout counts these too; here only the throttle
     with time_machine.travel(START, tick=False) as traveller:
         device = TOTPDevice.objects.create(user=supervisor, name="phone", confirmed=True)
         wait = 0
@@ -319,7 +341,7 @@ def test_guessing_tokens_is_slowed_by_a_doubling_throttle(supervisor: Any, setti
 
 
 def test_behind_one_proxy_the_lock_keys_on_the_right_most_forwarded_address(
-    supervisor: Any, settings: Any
+    supervisor: Any, navigator_user: Any, settings: Any
 ) -> None:
     """Behind one trusted proxy the lockout keys on the right-most X-Forwarded-For address."""
     settings.TRUSTED_PROXY_COUNT = 1
@@ -334,8 +356,11 @@ def test_behind_one_proxy_the_lock_keys_on_the_right_most_forwarded_address(
     # The same client, forging another left-hand address: still locked.
     client, response = log_in(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.77, 203.0.113.50")
     assert_locked_out(client, response)
-    # Another client behind the same proxy, even naming the locked address on the left.
-    client, response = log_in(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.50, 203.0.113.51")
+    # Another client behind the same proxy, even naming the locked address on the left (on
+    # another account: the supervisor's is locked from everywhere now).
+    client, response = log_in(
+        "navigator", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.50, 203.0.113.51"
+    )
     assert response.status_code == 302
     assert signed_in(client)
 

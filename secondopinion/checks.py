@@ -1,0 +1,24 @@
+"""System checks of our own, run by `manage.py check` (the deploy ones with --deploy)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Tags, Warning, register
+
+MFA_OFF = "secondopinion.W001"
+
+
+@register(Tags.security, deploy=True)
+def mfa_required_in_production(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Warn when staff would sign in to a production site with a password alone."""
+    if settings.DEBUG or settings.MFA_REQUIRED:
+        return []
+    return [
+        Warning(
+            "MFA_REQUIRED is off while DEBUG is off: staff sign in with a password alone.",
+            hint="Unset MFA_REQUIRED (it defaults to on when DEBUG is off) or set it to 1.",
+            id=MFA_OFF,
+        )
+    ]

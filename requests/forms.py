@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Requester, Treatment
@@ -108,6 +109,16 @@ class ErrorSummaryMixin:
             anchor = f"{field.auto_id}_0" if grouped else field.auto_id
             summary.append((anchor, str(self.errors[name][0])))
         return summary
+
+
+def section(title: str, *fields: object, **attrs: object) -> Fieldset:
+    """Return a form section whose legend is also a level-2 heading.
+
+    A legend is not a heading: without one the page's outline went from the h1 straight to the
+    privacy notice's heading (a skipped level), and a screen reader's list of headings did not
+    show the sections at all.
+    """
+    return Fieldset(format_html('<h2 class="section-title">{}</h2>', title), *fields, **attrs)
 
 
 def fields_helper(layout: Layout | None = None) -> FormHelper:
@@ -336,7 +347,7 @@ class RequestForm(IntakeForm):
         """The layout: built when the form is shown again (a valid post never is)."""
         return fields_helper(
             Layout(
-                Fieldset(
+                section(
                     _("1. About you"),
                     "requester_type",
                     Div(
@@ -357,7 +368,7 @@ class RequestForm(IntakeForm):
                     ),
                     css_id="section-requester",
                 ),
-                Fieldset(
+                section(
                     _("2. About the patient"),
                     Row(Column("first_name"), Column("last_name"), css_class="g-3"),
                     "date_of_birth",
@@ -374,7 +385,7 @@ class RequestForm(IntakeForm):
                     ),
                     css_id="section-patient",
                 ),
-                Fieldset(
+                section(
                     _("3. The diagnosis"),
                     "cancer_type",
                     "diagnosis_date",
@@ -383,7 +394,7 @@ class RequestForm(IntakeForm):
                     "questions",
                     css_id="section-diagnosis",
                 ),
-                Fieldset(
+                section(
                     _("4. Insurance"),
                     Row(
                         Column("insurance_carrier"), Column("insurance_member_id"), css_class="g-3"
@@ -391,7 +402,7 @@ class RequestForm(IntakeForm):
                     "coverage_checked",
                     css_id="section-insurance",
                 ),
-                Fieldset(
+                section(
                     _("5. Help you would like (optional)"),
                     "needs_records_help",
                     "needs_travel",
@@ -399,12 +410,12 @@ class RequestForm(IntakeForm):
                     "needs_financial",
                     css_id="section-support",
                 ),
-                Fieldset(
+                section(
                     _("6. Documents (optional)"),
                     "attachments",
                     css_id="section-documents",
                 ),
-                Fieldset(
+                section(
                     _("7. Privacy and consent"),
                     HTML('{% include "requests/_privacy_notice.html" %}'),
                     "privacy_acknowledged",
@@ -635,7 +646,7 @@ class ReferralForm(IntakeForm):
         """The layout: built when the form is shown again (a valid post never is)."""
         return fields_helper(
             Layout(
-                Fieldset(
+                section(
                     _("1. The referring provider"),
                     Row(Column("provider_name"), Column("npi"), css_class="g-3"),
                     "practice",
@@ -643,7 +654,7 @@ class ReferralForm(IntakeForm):
                     "provider_email",
                     css_id="section-provider",
                 ),
-                Fieldset(
+                section(
                     _("2. The patient"),
                     "patient_aware",
                     "patient_in_hospital",
@@ -653,7 +664,7 @@ class ReferralForm(IntakeForm):
                     "preferred_language",
                     css_id="section-patient",
                 ),
-                Fieldset(
+                section(
                     _("3. The referral"),
                     "cancer_type",
                     "referral_reason",

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import parse_header_parameters
 
 LOGIN_AT_KEY = "login_at"
@@ -49,6 +49,13 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # This runs before LocaleMiddleware: its refusals speak the visitor's language (cookie
+        # or browser) themselves.
+        with translation.override(translation.get_language_from_request(request)):
+            refusal = self._refusal(request)
+        return refusal if refusal is not None else self.get_response(request)
+
+    def _refusal(self, request: HttpRequest) -> HttpResponse | None:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -66,15 +73,10 @@ class RequestSizeLimitMiddleware:
             return HttpResponse(html, status=413)
         if not _text_charset(request.META.get("CONTENT_TYPE", "")):
             return HttpResponseBadRequest(
-                render_to_string(
-                    "400.html",
-                    {
-                        "program_name": settings.PROGRAM_NAME,
-                        "program_phone": settings.PATIENT_ACCESS_PHONE,
-                    },
-                )
+                # With the request, for the layout's context (phone link, language switch).
+                render_to_string("400.html", request=request)
             )
-        return self.get_response(request)
+        return None
 
 
 class SessionRenewalMiddleware:

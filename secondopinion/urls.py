@@ -3,11 +3,14 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import seo, views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", views.health, name="health"),
+    path("robots.txt", seo.robots_txt, name="robots_txt"),
+    path("favicon.ico", seo.icon, {"name": "favicon.ico"}, name="favicon"),
+    path("apple-touch-icon.png", seo.icon, {"name": "apple-touch-icon.png"}, name="touch_icon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("requests.urls")),
 ]

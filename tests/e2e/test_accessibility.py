@@ -107,3 +107,117 @@ def test_staff_pages_navigators_use_most(
     ]:
         page.goto(live_server.url + path)
         check(page, name)
+
+
+def fill_referral_form(page: Any) -> None:
+    page.locator("#id_provider_name").fill("Dr. Amelia Grant")
+    page.locator("#id_npi").fill("1234567893")
+    page.locator("#id_practice").fill("Grant Family Medicine")
+    page.locator("#id_provider_phone").fill("617-555-0134")
+    page.locator("#id_provider_email").fill("office@grantfamily.example.org")
+    page.locator("input[name=patient_aware][value=yes]").check()
+    page.locator("input[name=patient_in_hospital][value=no]").check()
+    page.locator("#id_first_name").fill("Maria")
+    page.locator("#id_last_name").fill("Lopez")
+    page.locator("#id_date_of_birth").fill("1961-03-28")
+    page.locator("#id_phone").fill("617-555-0123")
+    page.locator("#id_cancer_type").select_option("breast")
+    page.locator("#id_referral_reason").fill("Second opinion on adjuvant therapy.")
+
+
+def answer_to(page: Any, url: str, **request: Any) -> int:
+    """Show the page the server answers to a request no link makes (a post without a token,
+    an unreadable body): the browser navigates to `url` and is given that answer. Return its
+    status."""
+    page.route(url, lambda route: route.fulfill(response=route.fetch(**request)))
+    status = page.goto(url).status
+    page.unroute(url)
+    return status
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_result_status_and_error_pages(
+    page: Any, live_server: Any, settings: Any, language: str
+) -> None:
+    """In both languages: the referral's thanks page, the status link's pages (invalid,
+    tracker, withdraw, withdrawn), and the 404, 400, 403 (form token), 413 and 429 pages."""
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    )
+    name = f"{language}-"
+    page.goto(live_server.url + "/refer/")
+    fill_referral_form(page)
+    page.locator("#submit-request").click()
+    page.wait_for_url("**/refer/thanks/")
+    check(page, name + "refer-thanks")
+
+    case = make_request()
+    page.goto(live_server.url + "/status/")
+    page.locator("#id_reference").fill(case.reference)
+    page.locator("#id_date_of_birth").fill("1961-03-28")
+    page.locator("#id_email").fill("maria.lopez@example.com")
+    page.locator("form.request-form button[type=submit]").click()
+    page.wait_for_load_state()
+    link = Notification.objects.get(kind="status_link").context["status_url"]
+    path = re.sub(r"^https?://[^/]+", "", link)
+    assert page.goto(live_server.url + "/status/view/").status == 410  # no link opened yet
+    check(page, name + "status-invalid")
+    page.goto(live_server.url + path)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/status/view/")
+    check(page, name + "status-tracker")
+    page.goto(live_server.url + "/status/withdraw/")
+    check(page, name + "status-withdraw")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    check(page, name + "status-withdrawn")
+
+    page.goto(live_server.url + "/no-such-page/")
+    check(page, name + "404")
+    unreadable = answer_to(
+        page,
+        live_server.url + "/request/",
+        method="POST",
+        headers={"Content-Type": "multipart/form-data; boundary=x; charset=rot13"},
+        post_data="--x--",
+    )
+    assert unreadable == 400
+    check(page, name + "400")
+    no_token = {
+        "method": "POST",
+        "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+        "post_data": "first_name=Maria",
+    }
+    assert answer_to(page, live_server.url + "/request/", **no_token) == 403
+    check(page, name + "403-csrf")
+    settings.PUBLIC_POSTS_PER_HOUR = 1  # the referral above was this hour's one post
+    page.goto(live_server.url + "/refer/")
+    with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        page.locator("#submit-request").click()
+    assert posted.value.status == 429
+    page.wait_for_load_state()
+    check(page, name + "429")
+    settings.MAX_REQUEST_BYTES = 1000
+    too_large = answer_to(page, live_server.url + "/refer/", method="POST", post_data="x" * 2000)
+    assert too_large == 413
+    check(page, name + "413")
+
+
+def test_spanish_forms_in_every_state(page: Any, live_server: Any, settings: Any) -> None:
+    """Chosen with the language switch: the Spanish home page and the three forms, empty and
+    with errors, and the request's thanks page."""
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name="Español").click()
+    page.wait_for_load_state()
+    check(page, "es-home")
+    for path in ("/request/", "/refer/", "/status/"):
+        page.goto(live_server.url + path)
+        check(page, f"es-{path.strip('/')}-empty")
+        page.locator("form.request-form button[type=submit]").click()
+        page.wait_for_load_state()
+        check(page, f"es-{path.strip('/')}-errors")
+    page.goto(live_server.url + "/request/")
+    fill_request_form(page)
+    page.locator("#submit-request").click()
+    page.wait_for_url("**/request/thanks/")
+    check(page, "es-request-thanks")

@@ -230,6 +230,61 @@ def test_a_refused_download_is_not_audited_as_a_download(
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.DOWNLOAD).exists()
 
 
+# --- The trail quotes no value of the record ---------------------------------------------
+
+MEMBER_ID = "ZQ77431MBR"
+NEW_SURNAME = "Quillfeather-Ames"
+SEARCHED_LISTS = (
+    "admin:requests_secondopinionrequest_changelist",
+    "admin:requests_recorditem_changelist",
+    "admin:requests_supporttask_changelist",
+    "admin:requests_notification_changelist",
+    "admin:requests_auditevent_changelist",
+)
+
+
+def test_no_audit_event_quotes_a_changed_or_searched_value(
+    navigator_user: Any, supervisor: Any
+) -> None:
+    """After staff change a patient's surname and member ID on the case page and search every
+    list for the old and new values, no audit event holds any of them (only field names,
+    ids and counts), though every one of those reads and changes is in the trail."""
+    case = assigned_case(
+        navigator_user,
+        supervisor,
+        last_name=LAST_NAME,
+        insurance_member_id="XJ123456",
+        needs_records_help=True,
+        needs_travel=True,
+    )
+    client = client_for(navigator_user)
+    page = client.get(reverse(CASE_CHANGE, args=[case.pk]))
+    post = {
+        **form_fields(page.content.decode()),
+        "last_name": NEW_SURNAME,
+        "insurance_member_id": MEMBER_ID,
+    }
+    assert client.post(reverse(CASE_CHANGE, args=[case.pk]), post).status_code == 302
+    searches = 0
+    for user in (navigator_user, supervisor):
+        for name in SEARCHED_LISTS:
+            for term in (LAST_NAME, NEW_SURNAME, MEMBER_ID, "XJ123456"):
+                response = client_for(user).get(reverse(name), {"q": term})
+                searches += response.status_code == 200
+
+    change = AuditEvent.objects.get(action=AuditEvent.Action.CHANGE, actor=navigator_user)
+    assert change.detail == {"fields": ["last_name", "insurance_member_id"]}
+    lists = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_LIST)
+    assert searches > 0
+    assert lists.count() == searches
+    assert all(event.detail["search"] for event in lists)
+    trail = " ".join(
+        str(row) for row in AuditEvent.objects.values_list("detail", "object_id", "user_agent")
+    )
+    for value in (LAST_NAME, NEW_SURNAME, MEMBER_ID, "XJ123456", "Maria"):
+        assert value not in trail
+
+
 # --- No one changes or deletes the audit trail ----------------------------------------------
 
 AUDIT_ROLES = ["superuser", "supervisor", "navigator_user", "records_user", "advocate_user"]

@@ -7,11 +7,13 @@ confirmation (`deleted_objects`, or `deletable_objects` for the bulk one), or a 
 page about one case (`case`). A view that records its own read first (the case page, a
 download, the dashboard) is left to that event. What a list was asked for is kept as names
 and numbers: the filters' parameter names, whether a search was typed and its length (never
-the term), how many rows matched and the ids of those shown.
+the term), how many rows matched and the ids of those shown. The admin's autocomplete (a
+search answered in JSON) is recorded the same way.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -31,18 +33,29 @@ class AuditReadsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        match = request.resolver_match
+        if (
+            match is not None
+            and match.view_name == "admin:autocomplete"
+            and response.status_code == 200
+            and staff_reader(request) is not None
+        ):
+            # The admin's autocomplete answers a search with JSON, not a template.
+            audit_record(
+                actor=request.user,
+                action=AuditEvent.Action.VIEW_LIST,
+                case=None,
+                detail=autocomplete_detail(request, response),
+                http_request=request,
+            )
+        return response
 
     def process_template_response(
         self, request: HttpRequest, response: TemplateResponse
     ) -> TemplateResponse:
-        user = getattr(request, "user", None)
-        if (
-            response.status_code != 200
-            or user is None
-            or not user.is_authenticated
-            or audited_read(request)
-        ):
+        user = staff_reader(request)
+        if response.status_code != 200 or user is None or audited_read(request):
             return response
         match = request.resolver_match
         read = page_read(response.context_data or {}, match.url_name if match else "")
@@ -52,6 +65,31 @@ class AuditReadsMiddleware:
                 actor=user, action=action, case=case, obj=obj, detail=detail, http_request=request
             )
         return response
+
+
+def staff_reader(request: HttpRequest) -> Any:
+    """Return the signed-in user of a request, or None (anonymous visitors read nothing)."""
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def autocomplete_detail(request: HttpRequest, response: HttpResponse) -> dict[str, Any]:
+    """Describe an autocomplete answer: which field, the search's length, the ids found.
+
+    The admin answers only for a real model and field (it refuses anything else with a 403),
+    so their names are safe to keep; the term is not kept.
+    """
+    results = json.loads(response.content).get("results", [])
+    term = request.GET.get("term", "")
+    return {
+        "view": "autocomplete",
+        "model": f"{request.GET.get('app_label', '')}.{request.GET.get('model_name', '')}",
+        "field": request.GET.get("field_name", ""),
+        "search": bool(term),
+        "search_length": len(term),
+        "results": len(results),
+        "ids": [str(result.get("id", "")) for result in results],
+    }
 
 
 def page_read(

@@ -371,7 +371,15 @@ def save_record_formset(request: HttpRequest, form: Any, formset: Any) -> None:
 class AuditEventAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     """The audit trail, read-only for everyone: no one can add, change or delete a row."""
 
-    list_display = ("at", "actor", "action", "request", "object_type", "object_id")
+    list_display = (
+        "at",
+        "actor",
+        "action",
+        "request",
+        "object_type",
+        "object_id",
+        "client_address",
+    )
     list_filter = ("action", "object_type")
     reference_lookup = "request__reference"
     search_fields = ("actor__username",)  # and the case reference (ReferenceSearchMixin)

@@ -163,6 +163,7 @@ def test_a_record_item_bulk_action_is_audited(
             ACTION_CHECKBOX_NAME: [item.pk for item in items],
             "index": 0,
         },
+        HTTP_USER_AGENT="Worklist browser",
     )
 
     assert response.status_code == 302
@@ -174,6 +175,10 @@ def test_a_record_item_bulk_action_is_audited(
     )
     assert sorted(int(event.object_id) for event in changes) == sorted(i.pk for i in items)
     assert all(event.detail == {"fields": ["status"]} for event in changes)
+    # The bulk event and each item's carry where the records specialist worked from.
+    assert {(e.client_address, e.user_agent) for e in [bulk, *changes]} == {
+        ("127.0.0.1", "Worklist browser")
+    }
 
 
 def test_a_record_item_bulk_action_records_only_what_changed(

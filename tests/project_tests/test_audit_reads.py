@@ -211,3 +211,51 @@ def test_the_address_behind_trusted_proxies_is_kept_and_the_agent_cut(
     event = AuditEvent.objects.get(action=AuditEvent.Action.VIEW_LIST)
     assert event.client_address == "198.51.100.23"
     assert event.user_agent == "A" * USER_AGENT_MAX_LENGTH
+
+
+def test_an_autocomplete_search_is_audited_without_its_term(world: CaseWorld) -> None:
+    """The record item form's case search (the admin's autocomplete, answered in JSON) is a
+    list read: the field, the search's length and the ids found, not the term."""
+    client = Client()
+    client.force_login(world.users["supervisor"])
+
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": SENTINEL_SURNAME,
+            "app_label": "requests",
+            "model_name": "recorditem",
+            "field_name": "request",
+        },
+        REMOTE_ADDR=ADDRESS,
+        HTTP_USER_AGENT=AGENT,
+    )
+
+    assert response.status_code == 200
+    found = sorted(result["id"] for result in response.json()["results"])
+    assert found == sorted([str(world.case.pk), str(world.unassigned.pk)])
+    event = AuditEvent.objects.get(action=AuditEvent.Action.VIEW_LIST)
+    assert event.detail == {
+        "view": "autocomplete",
+        "model": "requests.recorditem",
+        "field": "request",
+        "search": True,
+        "search_length": len(SENTINEL_SURNAME),
+        "results": 2,
+        "ids": [result["id"] for result in response.json()["results"]],
+    }
+    assert (event.client_address, event.user_agent) == (ADDRESS, AGENT)
+
+
+def test_a_refused_autocomplete_is_not_a_read(world: CaseWorld) -> None:
+    """An autocomplete the admin refuses (a field with no autocomplete) writes nothing."""
+    client = Client()
+    client.force_login(world.users["supervisor"])
+
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"term": "x", "app_label": "requests", "model_name": "recorditem", "field_name": "notes"},
+    )
+
+    assert response.status_code == 403
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_LIST).exists()

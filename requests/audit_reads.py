@@ -97,7 +97,7 @@ def page_read(
 ) -> tuple[str, SecondOpinionRequest | None, models.Model | None, dict[str, Any]] | None:
     """Return (action, case, object, detail) for a page that shows records, else None.
 
-    `view` is the URL's name (admin:<app>_<model>_change, case_book ...), kept in the detail.
+    `view` is the URL's name (<app>_<model>_change, case_book ...), kept in the detail.
     """
     page = {"view": view}
     changelist = context.get("cl")

@@ -83,5 +83,8 @@ def _client_of(http_request: HttpRequest | None) -> tuple[str | None, str]:
         address = str(ipaddress.ip_address(address))
     except ValueError:
         address = None  # A proxy that sent no valid address: keep the agent at least.
-    agent = http_request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX_LENGTH]
+    # PostgreSQL text cannot hold a NUL character: a header carrying one must not make the
+    # page fail.
+    agent = http_request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")
+    agent = agent[:USER_AGENT_MAX_LENGTH]
     return address, agent

@@ -259,3 +259,17 @@ def test_a_refused_autocomplete_is_not_a_read(world: CaseWorld) -> None:
 
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_LIST).exists()
+
+
+def test_a_user_agent_with_a_nul_character_is_kept_without_it(world: CaseWorld) -> None:
+    """A NUL in the User-Agent header (which PostgreSQL text cannot hold) is dropped: the page
+    opens and its read is recorded."""
+    client = Client()
+    client.force_login(world.users["supervisor"])
+
+    response = client.get(
+        reverse("admin:requests_notification_changelist"), HTTP_USER_AGENT="Probe\x00/2"
+    )
+
+    assert response.status_code == 200
+    assert AuditEvent.objects.get(action=AuditEvent.Action.VIEW_LIST).user_agent == "Probe/2"

@@ -9,6 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -111,7 +112,12 @@ def case_auto_assign_requeue(*, limit: int = 200) -> int:
 
 @transaction.atomic
 def case_assign(
-    *, case: SecondOpinionRequest, navigator: Navigator, by: AbstractBaseUser, note: str = ""
+    *,
+    case: SecondOpinionRequest,
+    navigator: Navigator,
+    by: AbstractBaseUser,
+    note: str = "",
+    http_request: HttpRequest | None = None,
 ) -> Assignment:
     """Assign or reassign a case to a navigator (a supervisor's decision)."""
     locked = SecondOpinionRequest.objects.select_for_update().get(pk=case.pk)
@@ -122,26 +128,42 @@ def case_assign(
             _("The case is already assigned to %(name)s.") % {"name": navigator},
             code="same_navigator",
         )
-    assignment = _assign(locked, navigator, by=by, note=note)
+    assignment = _assign(locked, navigator, by=by, note=note, http_request=http_request)
     case.refresh_from_db()
     return assignment
 
 
 @transaction.atomic
-def case_take(*, case: SecondOpinionRequest, navigator: Navigator) -> Assignment:
+def case_take(
+    *,
+    case: SecondOpinionRequest,
+    navigator: Navigator,
+    http_request: HttpRequest | None = None,
+) -> Assignment:
     """Let a navigator take an open, unassigned case for themself."""
     locked = SecondOpinionRequest.objects.select_for_update().get(pk=case.pk)
     if locked.navigator_id is not None:
         raise ValidationError(_("Someone else has just taken this case."), code="taken")
     if not locked.is_open:
         raise ValidationError(_("This case is closed."), code="closed")
-    assignment = _assign(locked, navigator, by=navigator.user, note=_("Taken from the queue."))
+    assignment = _assign(
+        locked,
+        navigator,
+        by=navigator.user,
+        note=_("Taken from the queue."),
+        http_request=http_request,
+    )
     case.refresh_from_db()
     return assignment
 
 
 def _assign(
-    case: SecondOpinionRequest, navigator: Navigator, *, by: AbstractBaseUser | None, note: str
+    case: SecondOpinionRequest,
+    navigator: Navigator,
+    *,
+    by: AbstractBaseUser | None,
+    note: str,
+    http_request: HttpRequest | None = None,
 ) -> Assignment:
     now = timezone.now()
     previous_id = case.navigator_id
@@ -163,9 +185,12 @@ def _assign(
         case=case,
         obj=case,
         detail={"navigator": [previous_id, navigator.pk]},
+        http_request=http_request,
     )
     if case.status == Status.NEW:
-        case_transition(case=case, to_status=Status.ASSIGNED, by=by, note=note)
+        case_transition(
+            case=case, to_status=Status.ASSIGNED, by=by, note=note, http_request=http_request
+        )
     if navigator.user.email:
         notification_owe(
             kind=Notification.Kind.ASSIGNMENT,

@@ -11,6 +11,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -93,6 +94,7 @@ def document_store(
     content_type: str,
     by: AbstractBaseUser | None,
     record_item: RecordItem | None = None,
+    http_request: HttpRequest | None = None,
 ) -> Document:
     """Save a validated file under a random name in private storage, and record it."""
     digest = hashlib.sha256()
@@ -117,5 +119,6 @@ def document_store(
             case=case,
             obj=document,
             detail={"size": document.size, "content_type": content_type},
+            http_request=http_request,
         )
     return document

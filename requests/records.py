@@ -12,13 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from navigators.roles import RECORDS_STAFF
 from navigators.selectors import staff_with_role
 
-from .audit import audit_record
+from .audit import audit_record, changed_fields
 from .choices import DiseaseGroup, Treatment
 from .models import OPEN_STATUSES, AuditEvent, Notification, RecordItem, SecondOpinionRequest
 from .outbox import notification_owe
@@ -91,6 +92,7 @@ def record_item_save(
     by: AbstractBaseUser,
     before: dict[str, object] | None = None,
     now: datetime | None = None,
+    http_request: HttpRequest | None = None,
 ) -> RecordItem:
     """Save a new or edited record item: its status dates, who changed it, the audit trail.
 
@@ -116,19 +118,19 @@ def record_item_save(
             action=AuditEvent.Action.CREATE,
             case=item.request,
             obj=item,
-            detail={name: str(getattr(item, name)) for name in fields},
+            detail={"status": item.status},
+            http_request=http_request,
         )
     else:
-        from .audit import changed_values
-
-        changes = changed_values(item, before, fields)
+        changes = changed_fields(item, before, fields)
         if changes:
             audit_record(
                 actor=by,
                 action=AuditEvent.Action.CHANGE,
                 case=item.request,
                 obj=item,
-                detail=changes,
+                detail={"fields": changes},
+                http_request=http_request,
             )
     if status_changed and item.status not in OUTSTANDING:
         _tell_navigator_if_complete(item.request)
@@ -136,7 +138,13 @@ def record_item_save(
 
 
 @transaction.atomic
-def record_items_mark(*, items: QuerySet[RecordItem], status: str, by: AbstractBaseUser) -> int:
+def record_items_mark(
+    *,
+    items: QuerySet[RecordItem],
+    status: str,
+    by: AbstractBaseUser,
+    http_request: HttpRequest | None = None,
+) -> int:
     """Set many items to `status` at once (the worklist's bulk actions); return how many."""
     changed = 0
     for item in items.select_for_update().select_related("request"):
@@ -144,7 +152,7 @@ def record_items_mark(*, items: QuerySet[RecordItem], status: str, by: AbstractB
             continue
         before = {name: getattr(item, name) for name in RECORD_FIELDS}
         item.status = status
-        record_item_save(item=item, by=by, before=before)
+        record_item_save(item=item, by=by, before=before, http_request=http_request)
         changed += 1
     if changed:
         audit_record(
@@ -152,6 +160,7 @@ def record_items_mark(*, items: QuerySet[RecordItem], status: str, by: AbstractB
             action=AuditEvent.Action.BULK,
             case=None,
             detail={"action": f"mark {status}", "items": changed},
+            http_request=http_request,
         )
     return changed
 

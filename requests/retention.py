@@ -1,7 +1,8 @@
 """Retention: withdrawn and declined requests are anonymised after RETENTION_DAYS.
 
 What the dashboard counts stays (dates, states, disease group, navigator); who the patient
-is, how to reach them and what they told us goes, with their documents.
+is, how to reach them and what they told us goes, with their documents. The audit trail
+stays whole: it never quoted the record.
 """
 
 from __future__ import annotations
@@ -81,11 +82,8 @@ def _anonymise(case: SecondOpinionRequest, now: datetime) -> None:
     case.documents.all().delete()
     # The files go once the rows are gone for good.
     transaction.on_commit(lambda: [stored.delete(save=False) for stored in files])
-    # The trail keeps who did what to which field, and when; not the values it quoted.
-    for event in case.audit_events.only("pk", "detail"):
-        if event.detail:
-            wiped = dict.fromkeys(event.detail, "[removed at retention]")
-            AuditEvent.objects.filter(pk=event.pk).update(detail=wiped)
+    # The audit trail is left as it is: it holds field names, ids and counts, never a value
+    # of the record (requests.audit), and PostgreSQL refuses to change it.
     audit_record(
         actor=None,
         action=AuditEvent.Action.ANONYMISE,

@@ -10,10 +10,11 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .audit import audit_record, changed_values
+from .audit import audit_record, changed_fields
 from .choices import Requester, Status, TargetState
 from .documents import document_store
 from .models import (
@@ -133,11 +134,16 @@ def referral_submit(
 
 @transaction.atomic
 def request_details_update(
-    *, case: SecondOpinionRequest, before: dict[str, object], by: AbstractBaseUser
+    *,
+    case: SecondOpinionRequest,
+    before: dict[str, object],
+    by: AbstractBaseUser,
+    http_request: HttpRequest | None = None,
 ) -> None:
     """Save staff corrections of a request's details (already set on `case`), and record
-    each changed field's before and after in the audit trail. `before` holds the changed
-    fields' old values; the workflow fields are never changed this way."""
+    which fields changed in the audit trail (their names: the values are the patient's).
+    `before` holds the changed fields' old values; the workflow fields are never changed
+    this way."""
     case.save()
     if before:
         audit_record(
@@ -145,7 +151,8 @@ def request_details_update(
             action=AuditEvent.Action.CHANGE,
             case=case,
             obj=case,
-            detail=changed_values(case, before, list(before)),
+            detail={"fields": changed_fields(case, before, list(before))},
+            http_request=http_request,
         )
 
 
@@ -194,6 +201,7 @@ def case_transition(
     to_status: str,
     by: AbstractBaseUser | None,
     note: str = "",
+    http_request: HttpRequest | None = None,
 ) -> StatusChange:
     """Move a case to `to_status` if the lifecycle allows it, and record the change.
 
@@ -241,6 +249,7 @@ def case_transition(
             case=locked,
             obj=locked,
             detail={"status": [from_status, to_status]},
+            http_request=http_request,
         )
     case.refresh_from_db()
     return change
@@ -303,6 +312,7 @@ def case_note_add(
     by: AbstractBaseUser | None,
     kind: str = CaseNote.Kind.NOTE,
     outcome: str = "",
+    http_request: HttpRequest | None = None,
 ) -> CaseNote:
     """Add a navigator's note or contact attempt to a case."""
     if not body.strip():
@@ -316,6 +326,7 @@ def case_note_add(
         case=case,
         obj=note,
         detail={"kind": kind, "outcome": outcome},
+        http_request=http_request,
     )
     return note
 
@@ -331,6 +342,7 @@ def appointment_book(
     location: str,
     by: AbstractBaseUser | None,
     insurance_override: str = "",
+    http_request: HttpRequest | None = None,
 ) -> Appointment:
     """Book an appointment, move the case to scheduled, and owe the patient an email.
 
@@ -372,14 +384,16 @@ def appointment_book(
             note += " " + _("Booked before insurance was verified: %(why)s") % {
                 "why": insurance_override.strip()
             }
-        case_transition(case=locked, to_status=Status.SCHEDULED, by=by, note=note)
+        case_transition(
+            case=locked, to_status=Status.SCHEDULED, by=by, note=note, http_request=http_request
+        )
     request_target_refresh(case=locked)
     audit_record(
         actor=by,
         action=AuditEvent.Action.CREATE,
         case=locked,
         obj=appointment,
-        detail={"starts_at": starts_at.isoformat(), "specialty": specialty},
+        http_request=http_request,
     )
     _owe_appointment_email(locked, appointment, version="")
     referrer_update(case=locked, event=f"appointment_booked:{appointment.pk}")
@@ -435,7 +449,11 @@ def request_target_refresh(*, case: SecondOpinionRequest, now: datetime | None =
 
 @transaction.atomic
 def appointment_cancel(
-    *, appointment: Appointment, by: AbstractBaseUser | None, reason: str = ""
+    *,
+    appointment: Appointment,
+    by: AbstractBaseUser | None,
+    reason: str = "",
+    http_request: HttpRequest | None = None,
 ) -> None:
     """Cancel an appointment; a scheduled case left without one goes back to be booked again."""
     case = SecondOpinionRequest.objects.select_for_update().get(pk=appointment.request_id)
@@ -450,18 +468,29 @@ def appointment_cancel(
         case=case,
         obj=appointment,
         detail={"state": ["booked", "cancelled"]},
+        http_request=http_request,
     )
     still_booked = case.appointments.filter(state=Appointment.State.BOOKED).exists()
     if case.status == Status.SCHEDULED and not still_booked:
         note = _("Appointment cancelled.") + (f" {reason.strip()}" if reason.strip() else "")
-        case_transition(case=case, to_status=Status.READY_TO_SCHEDULE, by=by, note=note)
+        case_transition(
+            case=case,
+            to_status=Status.READY_TO_SCHEDULE,
+            by=by,
+            note=note,
+            http_request=http_request,
+        )
     request_target_refresh(case=case)
     appointment.refresh_from_db()
 
 
 @transaction.atomic
 def appointment_move(
-    *, appointment: Appointment, starts_at: datetime, by: AbstractBaseUser | None
+    *,
+    appointment: Appointment,
+    starts_at: datetime,
+    by: AbstractBaseUser | None,
+    http_request: HttpRequest | None = None,
 ) -> Appointment:
     """Move a booked appointment to a new time and owe the patient an email about it."""
     case = SecondOpinionRequest.objects.select_for_update().get(pk=appointment.request_id)
@@ -477,7 +506,8 @@ def appointment_move(
         action=AuditEvent.Action.CHANGE,
         case=case,
         obj=appointment,
-        detail={"starts_at": [appointment.starts_at.isoformat(), starts_at.isoformat()]},
+        detail={"fields": ["starts_at"]},
+        http_request=http_request,
     )
     request_target_refresh(case=case)
     _owe_appointment_email(case, appointment, version=f":{int(starts_at.timestamp())}")

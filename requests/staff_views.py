@@ -46,6 +46,7 @@ def document_download(request: HttpRequest, public_id: uuid.UUID) -> FileRespons
         action=AuditEvent.Action.DOWNLOAD,
         case=document.request,
         obj=document,
+        http_request=request,
     )
     response = FileResponse(
         document.file.open("rb"),
@@ -63,6 +64,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Show open cases by target state, the cases at risk, and how the program performs."""
     _require_dashboard(request)
     weeks = weekly()
+    at_risk = list(cases_needing_attention(TargetState.AT_RISK))
+    overdue = list(cases_needing_attention(TargetState.OVERDUE))
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW,
+        case=None,
+        detail={
+            "view": "dashboard",
+            "at_risk": [case.pk for case in at_risk],
+            "overdue": [case.pk for case in overdue],
+        },
+        http_request=request,
+    )
     context = {
         **admin.site.each_context(request),
         "title": "Program dashboard",
@@ -71,8 +85,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             for state, count in open_by_target_state().items()
             if state in {TargetState.ON_TRACK, TargetState.AT_RISK, TargetState.OVERDUE}
         ],
-        "at_risk": cases_needing_attention(TargetState.AT_RISK),
-        "overdue": cases_needing_attention(TargetState.OVERDUE),
+        "at_risk": at_risk,
+        "overdue": overdue,
         "windows": WINDOWS,
         "weeks": weeks,
         "chart": weekly_chart(weeks),
@@ -87,6 +101,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def dashboard_export(request: HttpRequest) -> HttpResponse:
     """Download the dashboard's figures as CSV."""
     _require_dashboard(request)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        case=None,
+        detail={"view": "dashboard_export"},
+        http_request=request,
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="second-opinion-figures-{stamp}.csv"'

@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
-from .audit import audit_record, changed_values
+from .audit import audit_record, changed_fields
 from .choices import CoverageChecked
 from .models import AuditEvent, InsuranceOutcome, SecondOpinionRequest, SupportTask
 
@@ -73,6 +74,7 @@ def support_task_save(
     by: AbstractBaseUser,
     before: dict[str, object] | None,
     insurance_outcome: str | None = None,
+    http_request: HttpRequest | None = None,
 ) -> SupportTask:
     """Save an advocate's change to a task; an insurance outcome is recorded on the case.
 
@@ -89,14 +91,15 @@ def support_task_save(
     task.save()
     if recorded:
         SecondOpinionRequest.objects.filter(pk=task.request_id).update(insurance_outcome=recorded)
-    detail = changed_values(task, before or {}, FIELDS)
+    changed = changed_fields(task, before or {}, FIELDS)
     if recorded:
-        detail["insurance_outcome"] = recorded
+        changed.append("insurance_outcome")
     audit_record(
         actor=by,
         action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.CHANGE,
         case=task.request,
         obj=task,
-        detail=detail,
+        detail={"fields": changed},
+        http_request=http_request,
     )
     return task

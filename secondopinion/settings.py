@@ -141,6 +141,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "secondopinion.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Every admin list and object page a member of staff opens goes in the audit trail.
+    "requests.audit_reads.AuditReadsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "secondopinion.middleware.PortalCSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.

@@ -415,6 +415,7 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
             case=obj,
             before={name: form.initial.get(name) for name in form.changed_data},
             by=request.user,
+            http_request=request,
         )
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
@@ -433,6 +434,7 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
                 kind=note_form.cleaned_data["kind"],
                 outcome=note_form.cleaned_data.get("outcome", ""),
                 body=note_form.cleaned_data["body"],
+                http_request=request,
             )
             for note_form in formset.forms
             if note_form.has_changed() and note_form.cleaned_data.get("body")
@@ -561,6 +563,7 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
                 to_status=form.cleaned_data["to_status"],
                 by=request.user,
                 note=form.cleaned_data["note"],
+                http_request=request,
             ),
             lambda: (
                 _("Case %(ref)s is now %(status)s.")
@@ -586,6 +589,7 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
                 navigator=form.cleaned_data["navigator"],
                 by=request.user,
                 note=form.cleaned_data["note"],
+                http_request=request,
             ),
             lambda: (
                 _("Case %(ref)s is assigned to %(name)s.")
@@ -602,7 +606,9 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
         return self._act(
             request,
             case,
-            lambda: case_take(case=case, navigator=navigator_of(request.user)),
+            lambda: case_take(
+                case=case, navigator=navigator_of(request.user), http_request=request
+            ),
             lambda: _("Case %(ref)s is yours.") % {"ref": case.reference},
         )
 
@@ -613,7 +619,9 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
         form = AppointmentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                appointment_book(case=case, by=request.user, **form.cleaned_data)
+                appointment_book(
+                    case=case, by=request.user, http_request=request, **form.cleaned_data
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -642,7 +650,10 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
         try:
             if change == "cancel":
                 appointment_cancel(
-                    appointment=appointment, by=request.user, reason=request.POST.get("note", "")
+                    appointment=appointment,
+                    by=request.user,
+                    reason=request.POST.get("note", ""),
+                    http_request=request,
                 )
                 messages.success(request, _("Appointment cancelled."))
             else:
@@ -655,6 +666,7 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
                     appointment=appointment,
                     starts_at=form.cleaned_data["starts_at"],
                     by=request.user,
+                    http_request=request,
                 )
                 messages.success(request, _("Appointment moved; the patient will get an email."))
         except ValidationError as error:
@@ -686,6 +698,7 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
                             navigator=form.cleaned_data["navigator"],
                             by=request.user,
                             note=form.cleaned_data["note"],
+                            http_request=request,
                         )
                         done += 1
                     except ValidationError as error:
@@ -720,7 +733,7 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
                 messages.warning(request, _("%(ref)s is not unassigned.") % {"ref": case.reference})
                 continue
             try:
-                case_take(case=case, navigator=navigator)
+                case_take(case=case, navigator=navigator, http_request=request)
                 taken += 1
             except ValidationError as error:
                 messages.warning(request, f"{case.reference}: {' '.join(error.messages)}")

@@ -171,7 +171,7 @@ class RecordItemAdmin(ReferenceSearchMixin, admin.ModelAdmin):
         # The case chosen on the add form must be one this user works, like every other item.
         if not can_change_record_items(request.user, obj.request):
             raise PermissionDenied
-        record_item_save(item=obj, by=request.user, before=_before(obj))
+        record_item_save(item=obj, by=request.user, before=_before(obj), http_request=request)
 
     @admin.display(description=_("case"), ordering="request__reference")
     def case_reference(self, obj: RecordItem) -> str:
@@ -207,14 +207,20 @@ class RecordItemAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     @admin.action(description=_("Mark the selected items requested"), permissions=["change"])
     def mark_requested(self, request: HttpRequest, queryset: QuerySet[RecordItem]) -> None:
         changed = record_items_mark(
-            items=queryset, status=RecordItem.State.REQUESTED, by=request.user
+            items=queryset,
+            status=RecordItem.State.REQUESTED,
+            by=request.user,
+            http_request=request,
         )
         messages.success(request, _("%(n)d item(s) marked requested.") % {"n": changed})
 
     @admin.action(description=_("Mark the selected items received"), permissions=["change"])
     def mark_received(self, request: HttpRequest, queryset: QuerySet[RecordItem]) -> None:
         changed = record_items_mark(
-            items=queryset, status=RecordItem.State.RECEIVED, by=request.user
+            items=queryset,
+            status=RecordItem.State.RECEIVED,
+            by=request.user,
+            http_request=request,
         )
         messages.success(request, _("%(n)d item(s) marked received.") % {"n": changed})
 
@@ -339,7 +345,9 @@ def save_record_formset(request: HttpRequest, form: Any, formset: Any) -> None:
             before = _before(item)
             item_form.save(commit=False)
             item.request = form.instance
-            saved.append(record_item_save(item=item, by=request.user, before=before))
+            saved.append(
+                record_item_save(item=item, by=request.user, before=before, http_request=request)
+            )
         formset.new_objects, formset.changed_objects, formset.deleted_objects = saved, [], []
     elif formset.model is Document:
         stored = []
@@ -353,6 +361,7 @@ def save_record_formset(request: HttpRequest, form: Any, formset: Any) -> None:
                         content_type=document_form.content_type,
                         by=request.user,
                         record_item=document_form.cleaned_data.get("record_item"),
+                        http_request=request,
                     )
                 )
         formset.new_objects, formset.changed_objects, formset.deleted_objects = stored, [], []
@@ -362,7 +371,15 @@ def save_record_formset(request: HttpRequest, form: Any, formset: Any) -> None:
 class AuditEventAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     """The audit trail, read-only for everyone: no one can add, change or delete a row."""
 
-    list_display = ("at", "actor", "action", "request", "object_type", "object_id")
+    list_display = (
+        "at",
+        "actor",
+        "action",
+        "request",
+        "object_type",
+        "object_id",
+        "client_address",
+    )
     list_filter = ("action", "object_type")
     reference_lookup = "request__reference"
     search_fields = ("actor__username",)  # and the case reference (ReferenceSearchMixin)
@@ -383,4 +400,10 @@ class AuditEventAdmin(ReferenceSearchMixin, admin.ModelAdmin):
 
 def audit_case_view(request: HttpRequest, case: Any) -> None:
     """Record that a member of staff opened a case page."""
-    audit_record(actor=request.user, action=AuditEvent.Action.VIEW_CASE, case=case, obj=case)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW_CASE,
+        case=case,
+        obj=case,
+        http_request=request,
+    )

@@ -76,6 +76,7 @@ class SupportTaskAdmin(ReferenceSearchMixin, admin.ModelAdmin):
             by=request.user,
             before=before,
             insurance_outcome=form.cleaned_data.get("insurance_outcome") or None,
+            http_request=request,
         )
 
     @admin.display(description=_("case"), ordering="request__reference")

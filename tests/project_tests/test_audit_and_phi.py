@@ -122,27 +122,35 @@ def test_a_refused_case_page_is_not_counted_as_a_read(navigator_user: Any, super
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_CASE).exists()
 
 
-def test_a_change_through_the_case_form_is_audited_with_before_and_after(
+def test_a_change_through_the_case_form_is_audited_by_field_name(
     navigator_user: Any, supervisor: Any
 ) -> None:
-    """Correcting the patient's phone on the case page records the old and new values."""
+    """Correcting the patient's phone on the case page records that the phone changed, from
+    which address and browser, and neither number."""
     case = assigned_case(navigator_user, supervisor)
     client = client_for(navigator_user)
     page = client.get(reverse(CASE_CHANGE, args=[case.pk]))
     post = {**form_fields(page.content.decode()), "phone": "+16175559876"}
 
-    response = client.post(reverse(CASE_CHANGE, args=[case.pk]), post)
+    response = client.post(
+        reverse(CASE_CHANGE, args=[case.pk]),
+        post,
+        REMOTE_ADDR="198.51.100.7",
+        HTTP_USER_AGENT="Case-form browser",
+    )
 
     assert response.status_code == 302
     event = AuditEvent.objects.filter(action=AuditEvent.Action.CHANGE, actor=navigator_user).get()
     assert event.request == case
-    assert event.detail == {"phone": ["+16175550123", "+16175559876"]}
+    assert event.detail == {"fields": ["phone"]}
+    assert (event.client_address, event.user_agent) == ("198.51.100.7", "Case-form browser")
 
 
 def test_a_record_item_bulk_action_is_audited(
     navigator_user: Any, supervisor: Any, records_user: Any
 ) -> None:
-    """A bulk mark-requested records the bulk action and each item's status before and after."""
+    """A bulk mark-requested records the bulk action and, for each item, that its status
+    changed."""
     case = assigned_case(navigator_user, supervisor, needs_records_help=True)
     items = list(RecordItem.objects.filter(request=case))
     assert items
@@ -155,6 +163,7 @@ def test_a_record_item_bulk_action_is_audited(
             ACTION_CHECKBOX_NAME: [item.pk for item in items],
             "index": 0,
         },
+        HTTP_USER_AGENT="Worklist browser",
     )
 
     assert response.status_code == 302
@@ -165,13 +174,17 @@ def test_a_record_item_bulk_action_is_audited(
         action=AuditEvent.Action.CHANGE, object_type="requests.recorditem", actor=records_user
     )
     assert sorted(int(event.object_id) for event in changes) == sorted(i.pk for i in items)
-    assert all(event.detail["status"] == ["needed", "requested"] for event in changes)
+    assert all(event.detail == {"fields": ["status"]} for event in changes)
+    # The bulk event and each item's carry where the records specialist worked from.
+    assert {(e.client_address, e.user_agent) for e in [bulk, *changes]} == {
+        ("127.0.0.1", "Worklist browser")
+    }
 
 
 def test_a_record_item_bulk_action_records_only_what_changed(
     navigator_user: Any, supervisor: Any, records_user: Any
 ) -> None:
-    """Each item's event of a bulk "mark requested" holds the status change and nothing else."""
+    """Each item's event of a bulk "mark requested" names the status and nothing else."""
     case = assigned_case(navigator_user, supervisor, needs_records_help=True)
     item = RecordItem.objects.filter(request=case).first()
 
@@ -183,7 +196,7 @@ def test_a_record_item_bulk_action_records_only_what_changed(
     event = AuditEvent.objects.get(
         action=AuditEvent.Action.CHANGE, object_type="requests.recorditem", object_id=str(item.pk)
     )
-    assert event.detail == {"status": ["needed", "requested"]}
+    assert event.detail == {"fields": ["status"]}
 
 
 def test_a_document_download_is_audited(navigator_user: Any, supervisor: Any) -> None:
@@ -220,6 +233,61 @@ def test_a_refused_download_is_not_audited_as_a_download(
 
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.DOWNLOAD).exists()
+
+
+# --- The trail quotes no value of the record ---------------------------------------------
+
+MEMBER_ID = "ZQ77431MBR"
+NEW_SURNAME = "Quillfeather-Ames"
+SEARCHED_LISTS = (
+    "admin:requests_secondopinionrequest_changelist",
+    "admin:requests_recorditem_changelist",
+    "admin:requests_supporttask_changelist",
+    "admin:requests_notification_changelist",
+    "admin:requests_auditevent_changelist",
+)
+
+
+def test_no_audit_event_quotes_a_changed_or_searched_value(
+    navigator_user: Any, supervisor: Any
+) -> None:
+    """After staff change a patient's surname and member ID on the case page and search every
+    list for the old and new values, no audit event holds any of them (only field names,
+    ids and counts), though every one of those reads and changes is in the trail."""
+    case = assigned_case(
+        navigator_user,
+        supervisor,
+        last_name=LAST_NAME,
+        insurance_member_id="XJ123456",
+        needs_records_help=True,
+        needs_travel=True,
+    )
+    client = client_for(navigator_user)
+    page = client.get(reverse(CASE_CHANGE, args=[case.pk]))
+    post = {
+        **form_fields(page.content.decode()),
+        "last_name": NEW_SURNAME,
+        "insurance_member_id": MEMBER_ID,
+    }
+    assert client.post(reverse(CASE_CHANGE, args=[case.pk]), post).status_code == 302
+    searches = 0
+    for user in (navigator_user, supervisor):
+        for name in SEARCHED_LISTS:
+            for term in (LAST_NAME, NEW_SURNAME, MEMBER_ID, "XJ123456"):
+                response = client_for(user).get(reverse(name), {"q": term})
+                searches += response.status_code == 200
+
+    change = AuditEvent.objects.get(action=AuditEvent.Action.CHANGE, actor=navigator_user)
+    assert change.detail == {"fields": ["last_name", "insurance_member_id"]}
+    lists = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW_LIST)
+    assert searches > 0
+    assert lists.count() == searches
+    assert all(event.detail["search"] for event in lists)
+    trail = " ".join(
+        str(row) for row in AuditEvent.objects.values_list("detail", "object_id", "user_agent")
+    )
+    for value in (LAST_NAME, NEW_SURNAME, MEMBER_ID, "XJ123456", "Maria"):
+        assert value not in trail
 
 
 # --- No one changes or deletes the audit trail ----------------------------------------------

@@ -10,6 +10,7 @@ import zlib
 from PIL import Image
 from pypdf import PdfWriter
 from pypdf.generic import (
+    ArrayObject,
     DecodedStreamObject,
     DictionaryObject,
     NameObject,
@@ -72,7 +73,9 @@ def pdf_with_javascript() -> bytes:
     """A valid PDF that runs a script when opened (the document-level /JavaScript name tree)."""
     writer = PdfWriter()
     writer.add_blank_page(612, 792)
-    writer.add_js("app.alert('hello');")
+    script = _dictionary({"/S": "/JavaScript", "/JS": "app.alert('hello');"})
+    names = DictionaryObject({NameObject("/Names"): ArrayObject([TextStringObject("x"), script])})
+    writer.root_object[NameObject("/Names")] = DictionaryObject({NameObject("/JavaScript"): names})
     return _written(writer)
 
 

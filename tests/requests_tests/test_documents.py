@@ -21,12 +21,11 @@ from requests.dashboard import slowest_facilities
 from requests.documents import clean_file_name, document_store
 from requests.models import AuditEvent, Document, RecordItem, SecondOpinionRequest
 from tests.conftest import form_data, make_request
+from tests.files import JPEG, PDF
 from tests.requests_tests.test_admin_case import form_fields
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
 HTML_PAGE = b"<!doctype html><html><script>alert(document.cookie)</script></html>"
 CASE_CHANGE = "admin:requests_secondopinionrequest_change"

@@ -8,6 +8,7 @@ here (some forty lines) rather than taken from the unmaintained `clamd` package.
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
 from collections.abc import Iterable
@@ -19,6 +20,7 @@ CHUNK_BYTES = 64 * 1024
 MAX_REPLY_BYTES = 4096
 # Connecting to a clamd that is down must fail fast: an upload waits on it.
 CONNECT_TIMEOUT = 3.0
+_FOUND = re.compile(r"stream: (\S.*) FOUND")
 
 
 class ScanUnavailable(Exception):
@@ -76,6 +78,6 @@ def instream(address: str, chunks: Iterable[bytes], *, timeout: float) -> Verdic
     answer = reply.rstrip(b"\0").decode("utf-8", "replace").strip()
     if answer == "stream: OK":
         return Verdict(infected=False)
-    if answer.startswith("stream: ") and answer.endswith(" FOUND"):
-        return Verdict(infected=True, signature=answer[len("stream: ") : -len(" FOUND")])
+    if found := _FOUND.fullmatch(answer):
+        return Verdict(infected=True, signature=found[1])
     raise ScanUnavailable(f"clamd gave no verdict: {answer[:200]!r}")

@@ -193,3 +193,29 @@ def png_with_text(text: bytes) -> bytes:
     """A valid PNG carrying `text` in a tEXt chunk (where a polyglot hides its markup)."""
     chunk = _png_chunk(b"tEXt", b"Comment\x00" + text)
     return PNG[:33] + chunk + PNG[33:]  # After the 8-byte signature and the IHDR chunk.
+
+
+def pdf_with_object_stream(hidden: bytes) -> bytes:
+    """A PDF 1.5 whose object 5, used by nothing, sits compressed in an object stream (so its
+    bytes never show in the file), with a cross-reference stream listing it."""
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number, body in enumerate(_PAGE_OBJECTS, start=1):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    index = b"5 0 "
+    packed = zlib.compress(index + hidden)
+    offsets[4] = len(out)
+    out += b"4 0 obj\n<< /Type /ObjStm /N 1 /First %d /Length %d /Filter /FlateDecode >>\n" % (
+        len(index),
+        len(packed),
+    )
+    out += b"stream\n" + packed + b"\nendstream\nendobj\n"
+    offsets[6] = len(out)
+    rows = [(0, 0, 65535)] + [(1, offsets[n], 0) for n in (1, 2, 3, 4)]
+    rows += [(2, 4, 0), (1, offsets[6], 0)]  # Object 5: in stream 4, at index 0.
+    table = zlib.compress(b"".join(struct.pack("!BIH", *row) for row in rows))
+    out += b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d " % len(table)
+    out += b"/Filter /FlateDecode >>\nstream\n" + table + b"\nendstream\nendobj\n"
+    out += b"startxref\n%d\n%%%%EOF\n" % offsets[6]
+    return bytes(out)

@@ -30,6 +30,11 @@ ACCEPTED = [
         "application/pdf",
         id="pdf-opening-at-a-page",
     ),
+    pytest.param(
+        files.pdf_with_object_stream(b"<< /Producer (Scanner) >>"),
+        "application/pdf",
+        id="pdf-with-object-stream",
+    ),
     pytest.param(files.PNG, "image/png", id="png"),
     pytest.param(files.png_with_text(b"Scanned at Mercy General"), "image/png", id="png-text"),
     pytest.param(files.JPEG, "image/jpeg", id="jpeg"),
@@ -65,6 +70,11 @@ REFUSED: list[Any] = [
     pytest.param(files.pdf_with_page_action, "active_content", id="pdf-page-action"),
     pytest.param(lambda: files.ESCAPED_JAVASCRIPT_PDF, "active_content", id="pdf-escaped-name"),
     pytest.param(lambda: files.ORPHAN_SCRIPT_PDF, "active_content", id="pdf-unused-object"),
+    pytest.param(
+        lambda: files.pdf_with_object_stream(b"<< /S /JavaScript /JS (app.alert(1)) >>"),
+        "active_content",
+        id="pdf-script-compressed-in-object-stream",
+    ),
     pytest.param(lambda: files.LINK_TO_SCRIPT_PDF, "active_content", id="pdf-javascript-link"),
     pytest.param(
         lambda: files.png_with_text(b"<svg onload=alert(1)>"), "active_content", id="png-svg"

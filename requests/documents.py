@@ -7,6 +7,7 @@ import hashlib
 import io
 import logging
 import re
+import time
 import unicodedata
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -83,6 +84,12 @@ _MARKUP = re.compile(
 )
 # A bound on the objects of one PDF, so that checking a hostile file cannot run for minutes.
 MAX_PDF_OBJECTS = 500_000
+# A patient waits on the scan at upload: a clamd slower than this leaves the file pending (the
+# task scans it with CLAMD_TIMEOUT). After clamd fails, uploads in this process skip it for a
+# while, so that five files, or a burst of patients, never each wait for a dead daemon.
+UPLOAD_SCAN_TIMEOUT = 10.0
+CLAMD_PAUSE_SECONDS = 30.0
+_clamd_paused_until: dict[str, float] = {}
 
 
 def detect_content_type(head: bytes) -> str | None:
@@ -228,7 +235,8 @@ def _pdf_can_act(reader: PdfReader) -> bool:
             return True
         if isinstance(node, ByteStringObject) and _SCRIPT_URI.match(node.decode("latin-1")):
             return True
-    open_action = reader.trailer["/Root"].get("/OpenAction")
+    open_action = reader.trailer["/Root"].get_object().get("/OpenAction")
+    open_action = open_action.get_object() if open_action is not None else None
     return isinstance(open_action, DictionaryObject) and open_action.get("/S") != "/GoTo"
 
 
@@ -263,11 +271,17 @@ def _check_image(data: bytes, content_type: str, shown: str) -> None:
 def _scan_at_upload(data: bytes, shown: str) -> str:
     """Scan the file now and refuse it if infected; return the scan state to store it with:
     clean, pending (clamd gave no verdict: scanned later, hidden till then) or not_scanned."""
-    if not settings.CLAMD_SOCKET:
+    address = settings.CLAMD_SOCKET
+    if not address:
         return Document.ScanState.NOT_SCANNED
+    if time.monotonic() < _clamd_paused_until.get(address, 0.0):
+        return Document.ScanState.PENDING
     try:
-        verdict = clamd.instream(settings.CLAMD_SOCKET, [data], timeout=settings.CLAMD_TIMEOUT)
+        verdict = clamd.instream(
+            address, [data], timeout=min(UPLOAD_SCAN_TIMEOUT, settings.CLAMD_TIMEOUT)
+        )
     except clamd.ScanUnavailable as error:
+        _clamd_paused_until[address] = time.monotonic() + CLAMD_PAUSE_SECONDS
         logger.warning("Virus scan postponed: %s", error)
         return Document.ScanState.PENDING
     if verdict.infected:

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from navigators.services import case_assign
-from requests import clamd
+from requests import clamd, documents
 from requests.documents import document_scan, document_scan_requeue, document_store
 from requests.models import AuditEvent, Document, SecondOpinionRequest
 from requests.tasks import document_scan_task
@@ -183,6 +183,55 @@ def test_without_clamd_configured_documents_are_not_scanned_and_shown(
     assert (document.scan_state, document.scanned_at) == (Document.ScanState.NOT_SCANNED, None)
     case_assign(case=document.request, navigator=navigator_user.navigator, by=None)
     assert staff_sees(navigator_user, document) == (True, 200)
+
+
+@contextmanager
+def silent_clamd() -> Iterator[tuple[str, list[int]]]:
+    """A TCP server that accepts connections and never answers; yields its address and the
+    list of connections it took (one item each)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    accepted: list[int] = []
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            accepted.append(1)
+            held.append(conn)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"tcp://127.0.0.1:{server.getsockname()[1]}", accepted
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in held:
+            conn.close()
+        server.close()
+
+
+def test_a_clamd_that_hangs_costs_an_upload_one_timeout(
+    client, db: None, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """clamd takes the connection and never answers: the first file waits for the upload
+    timeout, the others of the post skip clamd; all are saved pending and the request too."""
+    monkeypatch.setattr(documents, "UPLOAD_SCAN_TIMEOUT", 0.5)
+    monkeypatch.setattr(documents, "_clamd_paused_until", {})
+    attachments = [upload(pdf(title=str(n)), f"page {n}.pdf") for n in range(3)]
+
+    with silent_clamd() as (address, accepted):
+        settings.CLAMD_SOCKET = address
+        response = client.post("/request/", form_data(attachments=attachments))
+
+    assert response.status_code == 302
+    assert accepted == [1]
+    assert list(Document.objects.values_list("scan_state", flat=True)) == ["pending"] * 3
 
 
 # --- clamd down, then back -------------------------------------------------------------------

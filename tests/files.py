@@ -8,7 +8,7 @@ import struct
 import zlib
 
 from PIL import Image
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
     DecodedStreamObject,
@@ -219,3 +219,11 @@ def pdf_with_object_stream(hidden: bytes) -> bytes:
     out += b"/Filter /FlateDecode >>\nstream\n" + table + b"\nendstream\nendobj\n"
     out += b"startxref\n%d\n%%%%EOF\n" % offsets[6]
     return bytes(out)
+
+
+def encrypted_pdf(user_password: str, algorithm: str = "AES-256") -> bytes:
+    """PDF encrypted with an owner password and `user_password` ("" opens without one: only
+    printing or copying is restricted, as many record systems export)."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(PDF)))
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm=algorithm)
+    return _written(writer)

@@ -24,7 +24,7 @@ from navigators.services import case_assign
 from requests import clamd, documents
 from requests.documents import document_scan, document_scan_requeue, document_store
 from requests.models import AuditEvent, Document, SecondOpinionRequest
-from requests.tasks import document_scan_task
+from requests.tasks import document_scan_requeue_task, document_scan_task
 from tests.clamav import clamd_running, running_clamd
 from tests.conftest import form_data, make_request
 from tests.files import EICAR, EICAR_PDF, PDF, PNG, pdf
@@ -380,16 +380,8 @@ def test_the_periodic_job_scans_the_documents_left_pending(
     assert list(Document.objects.cleared()) == [old]
 
 
-def test_the_periodic_job_is_scheduled() -> None:
+def test_the_periodic_job_is_scheduled(settings) -> None:
     """The requeue job runs from beat, with an expiry shorter than its period."""
-    from django.conf import settings
-
     entry = settings.CELERY_BEAT_SCHEDULE["document-scan-requeue"]
-    assert entry["task"] == document_scan_requeue_task_name()
+    assert entry["task"] == document_scan_requeue_task.name
     assert entry["options"]["expires"] < entry["schedule"]
-
-
-def document_scan_requeue_task_name() -> str:
-    from requests.tasks import document_scan_requeue_task
-
-    return document_scan_requeue_task.name

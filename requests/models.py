@@ -680,8 +680,26 @@ def _document_name(instance: Document, filename: str) -> str:
     return f"documents/{uuid.uuid4().hex}"
 
 
+class DocumentQuerySet(models.QuerySet):
+    def cleared(self) -> DocumentQuerySet:
+        """Return the documents staff may open: scanned clean, or stored with no scanner set.
+
+        Not an access rule (navigators.access decides who sees a case's documents): a file
+        still waiting for its scan, or found infected, is shown to no one, whatever the role.
+        """
+        return self.filter(scan_state__in=Document.CLEARED_STATES)
+
+
 class Document(models.Model):
     """A file the patient or staff uploaded, kept in private storage."""
+
+    class ScanState(models.TextChoices):
+        PENDING = "pending", _("Waiting for the virus scan")
+        CLEAN = "clean", _("Scanned, clean")
+        INFECTED = "infected", _("Infected (file deleted)")
+        NOT_SCANNED = "not_scanned", _("Not scanned (no scanner configured)")
+
+    CLEARED_STATES = (ScanState.CLEAN, ScanState.NOT_SCANNED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     request = models.ForeignKey(
@@ -709,11 +727,27 @@ class Document(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # Pending until clamd gives a verdict (and the default, so that a row written by any
+    # other path stays hidden until scanned); not_scanned when CLAMD_SOCKET is unset.
+    scan_state = models.CharField(
+        max_length=12, choices=ScanState.choices, default=ScanState.PENDING
+    )
+    scanned_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         ordering = ["uploaded_at", "pk"]
+        indexes = [
+            # document_scan_requeue (beat) finds the documents still waiting for a scan.
+            models.Index(
+                fields=["uploaded_at"],
+                condition=models.Q(scan_state="pending"),
+                name="document_scan_pending_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.original_name

@@ -38,7 +38,9 @@ def _require_dashboard(request: HttpRequest) -> None:
 @staff_view
 def document_download(request: HttpRequest, public_id: uuid.UUID) -> FileResponse:
     """Send a document as an attachment to staff allowed to see it, and audit the download."""
-    document = get_object_or_404(Document.objects.select_related("request"), public_id=public_id)
+    document = get_object_or_404(
+        Document.objects.cleared().select_related("request"), public_id=public_id
+    )
     if not can_view_documents(request.user, document.request):
         raise PermissionDenied
     audit_record(

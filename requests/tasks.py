@@ -76,3 +76,34 @@ def records_digest_task() -> int:
 def retention_task() -> int:
     """Anonymise withdrawn and declined requests past retention (beat, nightly)."""
     return retention_anonymise()
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def document_scan_task(self: Task, document_id: int) -> str:
+    """Scan one pending document with clamd and record the verdict; safe to run twice.
+
+    Retried with backoff while clamd gives no verdict; after the last try the document stays
+    pending (hidden from staff) and document_scan_requeue_task queues it again.
+    """
+    from .clamd import ScanUnavailable
+    from .documents import document_scan
+
+    try:
+        return document_scan(document_id=document_id)
+    except ScanUnavailable as exc:
+        if self.request.is_eager:
+            # In-process mode retries at once, not later: leave it pending for the requeue.
+            return "pending"
+        raise self.retry(
+            exc=exc,
+            countdown=min(settings.CLAMD_RETRY_BACKOFF * 2**self.request.retries, 1800),
+            max_retries=settings.CLAMD_MAX_RETRIES,
+        ) from exc
+
+
+@shared_task
+def document_scan_requeue_task() -> int:
+    """Queue again the scans of documents still pending (beat, every few minutes)."""
+    from .documents import document_scan_requeue
+
+    return document_scan_requeue()

@@ -395,6 +395,25 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 MAX_REQUEST_BYTES = UPLOAD_MAX_FILES * UPLOAD_MAX_BYTES + 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# An image is decoded whole to check it: larger than this (in pixels) is refused, so that a
+# small file cannot unpack into gigabytes (below Pillow's own bomb limit, 89 million).
+UPLOAD_MAX_IMAGE_PIXELS = env_int("UPLOAD_MAX_IMAGE_PIXELS", 50_000_000, minimum=1)
+
+# Virus scanning. CLAMD_SOCKET: clamd's unix socket path, or tcp://host:port. Each upload is
+# scanned before staff can open it; unset, documents are stored as "not scanned" and shown.
+# clamd's StreamMaxLength must be larger than UPLOAD_MAX_BYTES, or every scan fails.
+CLAMD_SOCKET = env_str("CLAMD_SOCKET", "")
+CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 30, minimum=1)  # seconds for one scan's answer
+# When clamd gives no verdict, the task tries again after 30 s, 60 s ... (at most 30 min
+# apart), then the periodic job queues the documents still pending after CLAMD_RESCAN_MINUTES.
+CLAMD_RETRY_BACKOFF = env_int("CLAMD_RETRY_BACKOFF", 30, minimum=1)
+CLAMD_MAX_RETRIES = env_int("CLAMD_MAX_RETRIES", 8)
+CLAMD_RESCAN_MINUTES = env_int("CLAMD_RESCAN_MINUTES", 10, minimum=1)
+CELERY_BEAT_SCHEDULE["document-scan-requeue"] = {
+    "task": "requests.tasks.document_scan_requeue_task",
+    "schedule": 300.0,
+    "options": {"expires": 290},
+}
 
 # --- Security -----------------------------------------------------------------------------
 

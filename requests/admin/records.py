@@ -278,7 +278,7 @@ class DocumentInline(admin.TabularInline):
     verbose_name_plural = _("documents")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
-        return super().get_queryset(request).select_related("record_item")
+        return super().get_queryset(request).cleared().select_related("record_item")
 
     @admin.display(description=_("document"))
     def download_link(self, obj: Document) -> str:

@@ -35,11 +35,12 @@ from requests.models import (
     SecondOpinionRequest,
     SupportTask,
 )
+from tests import files
 from tests.conftest import make_request
 
 # A surname no page of the portal shows unless it shows this patient.
 SENTINEL_SURNAME = "Quillfeather"
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+PDF = files.PDF  # A whole PDF: uploads are read by pypdf before they are kept.
 ADMIN_VIEWS = ("changelist", "add", "change", "history", "delete")
 CASE_ACTIONS = (
     "case_transition",

@@ -20,13 +20,13 @@ from navigators.services import case_assign
 from requests.dashboard import slowest_facilities
 from requests.documents import clean_file_name, document_store
 from requests.models import AuditEvent, Document, RecordItem, SecondOpinionRequest
+from tests.clamav import clamd_running
 from tests.conftest import form_data, make_request
+from tests.files import EICAR_PDF, JPEG, PDF
 from tests.requests_tests.test_admin_case import form_fields
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
 HTML_PAGE = b"<!doctype html><html><script>alert(document.cookie)</script></html>"
 CASE_CHANGE = "admin:requests_secondopinionrequest_change"
@@ -422,6 +422,26 @@ def test_a_bad_staff_upload_is_refused_and_not_stored(
 
     assert response.status_code == 200
     assert message in response.content.decode()
+    assert not Document.objects.exists()
+    assert stored_files(private_storage) == []
+
+
+def test_a_staff_upload_clamd_finds_infected_is_refused(
+    navigator_user, supervisor, settings: Any, private_storage: Path
+) -> None:
+    """The case page's upload goes through the same virus scan (a real clamd): refused with
+    the message, no document, no file."""
+    case = make_request()
+    case_assign(case=case, navigator=navigator_user.navigator, by=supervisor)
+
+    with clamd_running() as socket_path:
+        settings.CLAMD_SOCKET = socket_path
+        response = case_page_post(
+            client_for(navigator_user), case, **{"documents-0-file": upload("labs.pdf", EICAR_PDF)}
+        )
+
+    assert response.status_code == 200
+    assert "“labs” did not pass our virus check" in response.content.decode()
     assert not Document.objects.exists()
     assert stored_files(private_storage) == []
 

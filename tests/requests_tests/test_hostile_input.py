@@ -37,6 +37,7 @@ from requests.models import (
     SupportTask,
 )
 from requests.views import STATUS_SESSION_KEY
+from tests import files
 from tests.conftest import PATIENT_DOB, form_data, make_request
 from tests.requests_tests.test_referrals import referral_data
 
@@ -514,9 +515,7 @@ def test_an_email_the_form_accepts_fits_its_column(answer, address) -> None:
 
 # --- Files --------------------------------------------------------------------------------
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
+PDF, PNG, JPEG = files.PDF, files.PNG, files.JPEG  # Whole files, as uploads are read.
 ODD_FILE_NAMES = [
     "../../../etc/passwd",
     "..\\..\\windows\\win.ini",

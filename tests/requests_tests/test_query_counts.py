@@ -110,6 +110,7 @@ def grow_case(case: SecondOpinionRequest, count: int, by: Any, navigator: Naviga
             content_type="application/pdf",
             size=1000,
             sha256="0" * 64,
+            scan_state=Document.ScanState.CLEAN,  # Shown: a new row waits for its scan.
             uploaded_by=by,
         )
         CaseNote.objects.create(request=case, body=f"Call {n}", author=by)

@@ -212,3 +212,28 @@ def test_a_batch_sends_each_email_once_and_leaves_a_failure_pending(
     states = dict(Notification.objects.values_list("request_id", "state"))
     assert states == {first.pk: "sent", second.pk: "pending"}
     assert len(mailoutbox) == 1
+
+
+@pytest.mark.parametrize("kind", ["assignment", "patient_withdrew", "records_complete"])
+def test_plain_text_is_not_html_escaped(mailoutbox, kind: str) -> None:
+    """A staff first name with an apostrophe or an ampersand reads as typed in the text part
+    (O'Brien, not O&#x27;Brien); the HTML part escapes it."""
+    case = make_request()
+    name = "Siobhán O'Brien & <Co>"
+    notification = notification_owe(
+        kind=kind,
+        recipient="obrien@example.org",
+        dedupe_key=f"{kind}:escape-test",
+        request=case,
+        context={"staff_first_name": name, "progress": "3 of 3"},
+    )
+
+    notification_send(notification_id=notification.pk)
+
+    message = mailoutbox[0]
+    assert f"Hello {name}," in message.body
+    assert "&#x27;" not in message.body
+    assert "&amp;" not in message.body
+    html = message.alternatives[0][0]
+    assert "O&#x27;Brien &amp; &lt;Co&gt;" in html
+    assert "<Co>" not in html

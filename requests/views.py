@@ -204,8 +204,10 @@ def status_open(request: HttpRequest) -> HttpResponse:
     """
     if request.method == "GET":
         response = render(request, "requests/status_open.html", {"token": request.GET.get("t", "")})
-        # The page's own requests (styles, scripts) must not carry the token in a Referer.
-        response["Referrer-Policy"] = "no-referrer"
+        # The page's own requests (styles, scripts, the button's post) carry its origin in the
+        # Referer, not the token. ("no-referrer" would make the post's Origin "null", which
+        # the CSRF check refuses.)
+        response["Referrer-Policy"] = "strict-origin"
         return response
     case = status_link_open(token=request.POST.get("t", ""), by=request.user)
     if case is None:

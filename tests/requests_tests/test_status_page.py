@@ -694,5 +694,5 @@ def test_a_mail_scanner_fetching_the_link_does_not_use_it_up(client) -> None:
     assert "Open my request" in page
     assert 'action="/status/open/"' in page
     assert case.reference not in page
-    assert preview["Referrer-Policy"] == "no-referrer"
+    assert preview["Referrer-Policy"] == "strict-origin"
     assert use(client, token).status_code == 302

@@ -129,8 +129,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: what follows must not read X-Forwarded-* headers a client wrote itself.
     "secondopinion.middleware.TrustedProxyMiddleware",
-    "secondopinion.middleware.AllowedMethodsMiddleware",
     "secondopinion.middleware.RequestSizeLimitMiddleware",
+    "secondopinion.middleware.AllowedMethodsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

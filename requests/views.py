@@ -193,6 +193,7 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "requests/status_lookup.html", {"form": form}, status=status)
 
 
+@sensitive_post_parameters("t")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def status_open(request: HttpRequest) -> HttpResponse:

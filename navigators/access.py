@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
+from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from requests.models import SecondOpinionRequest
 
@@ -162,3 +166,18 @@ def can_reset_second_factor(user: AbstractBaseUser, person: AbstractBaseUser) ->
         and person.pk != user.pk
         and (user.is_superuser or not person.is_superuser)
     )
+
+
+# Operations: who may read the health check's details.
+def can_see_health_details(request: HttpRequest) -> bool:
+    """Return whether a request may read /health/'s details (checks, outbox counts).
+
+    A staff session the admin site lets in (verified by a second factor when MFA is
+    required), or a monitor sending `Authorization: Bearer <HEALTH_TOKEN>` when that setting
+    is set. Everyone else learns only whether the portal is up.
+    """
+    token = settings.HEALTH_TOKEN
+    sent = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        return True
+    return admin.site.has_permission(request)

@@ -1,29 +1,40 @@
-"""Rendering the emails the outbox owes. Privacy: first name and reference only, never PHI."""
+"""Rendering the emails the outbox owes. Privacy: the reference only, never PHI."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from .models import Appointment, Notification
 
-# Emails to the patient (or whoever asked for them) greet them by first name; emails to staff
-# carry the reference and a link, and no patient name at all.
-PATIENT_KINDS = frozenset(
+# Emails to an address nobody has verified: whoever fills in a public form chooses it (the
+# patient's, a caregiver's, a referring office's). They carry nothing the submitter typed (no
+# name, no free text), only what the system made (the reference, dates, staff-entered places),
+# so that nobody can make the center send their words to an address of their choosing.
+UNVERIFIED_RECIPIENT_KINDS = frozenset(
     {
         Notification.Kind.CONFIRMATION,
         Notification.Kind.APPOINTMENT,
         Notification.Kind.REFERRAL_PATIENT,
+        Notification.Kind.REFERRAL_PROVIDER,
+        Notification.Kind.REFERRER_UPDATE,
         Notification.Kind.STATUS_LINK,
     }
 )
 
 
-def notification_context(notification: Notification) -> dict[str, object]:
-    """Return what an email's templates may use: deliberately nothing clinical."""
+def notification_context(
+    notification: Notification, *, mint_links: bool = False
+) -> dict[str, object]:
+    """Return what an email's templates may use: deliberately nothing clinical.
+
+    With `mint_links` (the outbox's send path only) a status-link email gets its URL, minted
+    now: the secret exists only in the message, never in the database.
+    """
     context: dict[str, object] = {
         "phone": settings.PATIENT_ACCESS_PHONE,
         "program_name": gettext(settings.PROGRAM_NAME),
@@ -33,25 +44,46 @@ def notification_context(notification: Notification) -> dict[str, object]:
     request = notification.request
     if request is not None:
         context["reference"] = request.reference
-        context["case_url"] = settings.SITE_URL + request.get_absolute_url()
-        if notification.kind in PATIENT_KINDS:
-            context["first_name"] = request.greeting_name
+        if notification.kind not in UNVERIFIED_RECIPIENT_KINDS:
+            context["case_url"] = settings.SITE_URL + request.get_absolute_url()
     appointment_id = notification.context.get("appointment_id")
     if appointment_id:
         appointment = Appointment.objects.get(pk=appointment_id)
         context["appointment_at"] = timezone.localtime(appointment.starts_at)
         context["appointment_video"] = appointment.modality == Appointment.Modality.VIDEO
         context["appointment_location"] = appointment.location
+    link_id = notification.context.get("status_link_id")
+    if mint_links and notification.kind == Notification.Kind.STATUS_LINK and link_id:
+        # Imported here: the status module owes its emails through the outbox, which
+        # renders them with this module.
+        from .status import status_link_mint
+
+        context["status_url"] = status_link_mint(link_id=int(link_id))
     return context
 
 
-def notification_message(notification: Notification) -> EmailMultiAlternatives:
-    """Return the email for an outbox row, in the recipient's language."""
+def render_text(template_name: str, context: dict[str, object]) -> str:
+    """Render a plain-text template without HTML escaping (O'Brien, not O&#x27;Brien).
+
+    Plain text is never read as HTML; the .html alternative is rendered with escaping on.
+    """
+    template = get_template(template_name).template
+    return template.render(Context(context, autoescape=False))
+
+
+def notification_message(
+    notification: Notification, *, mint_links: bool = False
+) -> EmailMultiAlternatives:
+    """Return the email for an outbox row, in the recipient's language.
+
+    Only the outbox's send path passes `mint_links`: minting replaces a status link's
+    stored hash, so a rendering for any other purpose must not do it.
+    """
     base = f"emails/{notification.kind}"
     with translation.override(notification.language):
-        context = notification_context(notification)
-        subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
-        text = render_to_string(f"{base}_body.txt", context)
+        context = notification_context(notification, mint_links=mint_links)
+        subject = " ".join(render_text(f"{base}_subject.txt", context).split())
+        text = render_text(f"{base}_body.txt", context)
         html = render_to_string(f"{base}_body.html", context)
     domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
     message = EmailMultiAlternatives(

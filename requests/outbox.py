@@ -123,7 +123,7 @@ def notification_send(*, notification_id: int) -> bool:
         return False
     notification = Notification.objects.select_related("request").get(pk=notification_id)
     try:
-        notification_message(notification).send()
+        notification_message(notification, mint_links=True).send()
     except Exception as exc:
         failed = notification.attempts >= settings.EMAIL_MAX_ATTEMPTS
         Notification.objects.filter(pk=notification_id).update(

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from secondopinion.ratelimit import allow, limit_posts, too_many
+from secondopinion.ratelimit import allow, limit_posts
 
 from .forms import IntakeForm, ReferralForm, RequestForm, StatusLookupForm
 from .models import SecondOpinionRequest
@@ -175,34 +175,42 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
     form = StatusLookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if not allow(
-            "status-reference",
-            data["reference"],
-            limit=settings.STATUS_LOOKUPS_PER_HOUR,
-            window=3600,
-        ):
-            return too_many(request)
         case = status_case_find(
             reference=data["reference"], date_of_birth=data["date_of_birth"], email=data["email"]
         )
-        if case is not None:
+        # Only lookups that matched count against the reference: wrong guesses by someone who
+        # knows it must not use up the patient's links. Past the limit no link is sent and the
+        # page is the same (a 429 would tell a guesser that the birth date was right).
+        if case is not None and allow(
+            "status-reference",
+            case.reference,
+            limit=settings.STATUS_LOOKUPS_PER_HOUR,
+            window=3600,
+        ):
             status_link_send(case=case, email=data["email"])
         return render(request, "requests/status_sent.html")
     status = 400 if request.method == "POST" else 200
     return render(request, "requests/status_lookup.html", {"form": form}, status=status)
 
 
+@sensitive_post_parameters("t")
 @never_cache
 @require_http_methods(["GET", "POST"])
-def status_open(request: HttpRequest, token: str) -> HttpResponse:
+def status_open(request: HttpRequest) -> HttpResponse:
     """Use a status link once: remember the request in this session, then show the tracker.
 
-    Opening takes a click (a POST): mail scanners and link previews fetch links with GET,
-    and must not use up the patient's single-use link.
+    The link's token is in its query string (`?t=`), never its path, and the access log keeps
+    paths only. Opening takes a click (a POST of the token): mail scanners and link previews
+    fetch links with GET, and must not use up the patient's single-use link.
     """
     if request.method == "GET":
-        return render(request, "requests/status_open.html")
-    case = status_link_open(token=token)
+        response = render(request, "requests/status_open.html", {"token": request.GET.get("t", "")})
+        # The page's own requests (styles, scripts, the button's post) carry its origin in the
+        # Referer, not the token. ("no-referrer" would make the post's Origin "null", which
+        # the CSRF check refuses.)
+        response["Referrer-Policy"] = "strict-origin"
+        return response
+    case = status_link_open(token=request.POST.get("t", ""), by=request.user)
     if case is None:
         return render(request, "requests/status_invalid.html", status=410)
     request.session.cycle_key()
@@ -237,7 +245,7 @@ def status_withdraw_view(request: HttpRequest) -> HttpResponse:
     if case is None:
         return render(request, "requests/status_invalid.html", status=410)
     if request.method == "POST" and case.is_open:
-        status_withdraw(case=case)
+        status_withdraw(case=case, by=request.user)
         return render(request, "requests/status_withdrawn.html", {"reference": case.reference})
     return render(
         request,

@@ -9,13 +9,60 @@ from datetime import datetime, timedelta
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+)
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.http import parse_header_parameters
 
 LOGIN_AT_KEY = "login_at"
 RENEWED_AT_KEY = "renewed_at"
+
+
+# The headers a reverse proxy sets about the client's connection. Django trusts
+# X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER) and the rate limits read X-Forwarded-For
+# (TRUSTED_PROXY_COUNT) from whoever sends them, so only the proxies may.
+PROXY_HEADERS = (
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+)
+# Every page of the portal is read with GET (or HEAD) and changed with POST.
+ALLOWED_METHODS = ("GET", "HEAD", "POST")
+
+
+class TrustedProxyMiddleware:
+    """Drop the X-Forwarded-* headers of a request that did not come from a trusted proxy.
+
+    A client that reaches the server directly (or puts its own header in front of the
+    proxy's) must not pass for HTTPS, nor choose the address the limits count.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.META.get("REMOTE_ADDR") not in settings.TRUSTED_PROXY_ADDRESSES:
+            for header in PROXY_HEADERS:
+                request.META.pop(header, None)
+        return self.get_response(request)
+
+
+class AllowedMethodsMiddleware:
+    """Refuse TRACE and every method but GET, HEAD and POST with a 405, on every URL."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ALLOWED_METHODS:
+            return HttpResponseNotAllowed(ALLOWED_METHODS)
+        return self.get_response(request)
 
 
 # What browsers send (UTF-8) and the few legacy charsets a form may still arrive in.

@@ -127,9 +127,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so that every answer but the program's pages says noindex (413s included).
+    # First: what follows must not read X-Forwarded-* headers a client wrote itself.
+    "secondopinion.middleware.TrustedProxyMiddleware",
+    # Before the size limit, so that every answer but the program's pages says noindex
+    # (413s included).
     "secondopinion.seo.RobotsTagMiddleware",
     "secondopinion.middleware.RequestSizeLimitMiddleware",
+    "secondopinion.middleware.AllowedMethodsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -351,7 +355,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Patients' documents: outside the static and media paths, served only through the download
 # view. Production may point PRIVATE_STORAGE_BACKEND at an object store (django-storages),
@@ -385,6 +389,10 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 # Reverse proxies in front of the portal that append to X-Forwarded-For (0: none; then
 # REMOTE_ADDR is the client). Rate limits and the login lockout key on this address.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# The addresses the reverse proxy connects from: X-Forwarded-For and X-Forwarded-Proto are
+# read only on their requests, dropped on any other (TrustedProxyMiddleware). Gunicorn reads
+# the same variable (forwarded_allow_ips, secondopinion/gunicorn_conf.py).
+TRUSTED_PROXY_ADDRESSES = env_list("TRUSTED_PROXY_ADDRESSES", ["127.0.0.1", "::1"])
 # Public posts per client address and hour; status lookups per reference and hour.
 PUBLIC_POSTS_PER_HOUR = env_int("PUBLIC_POSTS_PER_HOUR", 20, minimum=1)
 STATUS_LOOKUPS_PER_HOUR = env_int("STATUS_LOOKUPS_PER_HOUR", 5, minimum=1)
@@ -426,6 +434,14 @@ SESSION_RENEW_SECONDS = 60
 STAFF_SESSION_MAX_HOURS = env_int("STAFF_SESSION_MAX_HOURS", 12, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# The language choice: never sent with another site's requests, nor over plain HTTP in
+# production; no script reads it.
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = not DEBUG
+# A monitor sending `Authorization: Bearer <HEALTH_TOKEN>` gets /health/'s details (unset:
+# only signed-in staff do).
+HEALTH_TOKEN = env_str("HEALTH_TOKEN", "")
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -6,11 +6,12 @@ import logging
 
 import redis
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from navigators.access import can_see_health_details
 from requests.outbox import outbox_counts
 
 logger = logging.getLogger(__name__)
@@ -39,18 +40,32 @@ def _broker_ok() -> bool:
 
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
-    """Answer 200 when the database (and the broker, when configured) answer, else 503."""
+    """Answer 200 when the database (and the broker, when configured) answer, else 503.
+
+    The public learns only that (`{"status": "ok"}` or `"unavailable"`); the checks and the
+    outbox's counts are for staff and for a monitor holding HEALTH_TOKEN.
+    """
     checks = {"database": "ok" if _database_ok() else "down"}
     if settings.REDIS_URL:
         checks["broker"] = "ok" if _broker_ok() else "down"
     else:
         checks["broker"] = "in-process"
     healthy = "down" not in checks.values()
-    body: dict[str, object] = {"status": "ok" if healthy else "unavailable", "checks": checks}
-    if checks["database"] == "ok":
-        # Counts only: how many emails wait, and for how long the oldest has waited.
-        body["outbox"] = outbox_counts()
+    body: dict[str, object] = {"status": "ok" if healthy else "unavailable"}
+    if _may_see_details(request):
+        body["checks"] = checks
+        if checks["database"] == "ok":
+            # Counts only: how many emails wait, and for how long the oldest has waited.
+            body["outbox"] = outbox_counts()
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _may_see_details(request: HttpRequest) -> bool:
+    try:
+        return can_see_health_details(request)
+    except DatabaseError:
+        # The staff session is kept in the database that is down: only the token can tell.
+        return False
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

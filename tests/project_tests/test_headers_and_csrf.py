@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from navigators.services import case_assign
 from requests.models import Notification, SecondOpinionRequest, StatusLink
-from requests.status import status_link_send
+from requests.status import status_link_mint, status_link_send
 from requests.views import STATUS_SESSION_KEY
 from tests.conftest import PATIENT_DOB, ROOT, form_data, make_request
 from tests.project_tests.staff_urls import ROLE_FIXTURES, build_world, private_storage_in
@@ -68,6 +68,107 @@ def test_public_pages_send_a_strict_policy_and_the_security_headers(client, path
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+# Every URL pattern of the portal, by a path that reaches it (or its 404), and unknown URLs.
+METHOD_PATHS = [
+    *PUBLIC_PAGES,
+    "/request/thanks/",
+    "/status/open/",
+    "/status/view/",
+    "/health/",
+    "/admin/",
+    "/admin/login/",
+    "/dashboard/",
+    "/i18n/setlang/",
+    "/static/css/portal.css",
+    "/no-such-page/",
+]
+
+
+@pytest.mark.parametrize(
+    "method", ["TRACE", "TRACK", "CONNECT", "PUT", "DELETE", "PATCH", "OPTIONS", "PROPFIND", "FOO"]
+)
+@pytest.mark.parametrize("path", METHOD_PATHS)
+def test_methods_other_than_get_head_post_are_refused_everywhere(
+    client, method: str, path: str
+) -> None:
+    """TRACE and any method but GET, HEAD and POST get a 405 naming the three, on any URL."""
+    response = client.generic(method, path)
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, POST"
+    assert response.content == b""
+
+
+def test_trace_does_not_echo_the_request(client) -> None:
+    """A TRACE's headers (a cookie, say) are not sent back."""
+    client.cookies["sessionid"] = "secret-session-value"
+    response = client.generic("TRACE", "/", HTTP_X_SECRET="echo-me")
+    assert b"secret-session-value" not in response.content
+    assert b"echo-me" not in response.content
+
+
+# --- Proxy headers -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def behind_a_proxy(settings: Any) -> None:
+    """The production settings' trust in X-Forwarded-Proto, and an HTTPS redirect."""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_SSL_REDIRECT = True
+    settings.TRUSTED_PROXY_ADDRESSES = ["127.0.0.1", "::1"]
+
+
+def test_x_forwarded_proto_from_the_local_proxy_is_trusted(client, behind_a_proxy) -> None:
+    """From the proxy's address, "https" is believed: the page is served."""
+    response = client.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("remote", ["203.0.113.9", "10.0.0.2", "::ffff:127.0.0.1", ""])
+def test_x_forwarded_proto_from_any_other_client_is_dropped(
+    client, behind_a_proxy, remote: str
+) -> None:
+    """From any other address the header is dropped: the request is plain HTTP (redirected)."""
+    response = client.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
+
+
+def test_x_forwarded_for_from_another_client_does_not_choose_the_counted_address(
+    client, settings
+) -> None:
+    """A client that is not the proxy cannot escape the per-address limit by naming other
+    addresses in X-Forwarded-For: its own address is counted."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.PUBLIC_POSTS_PER_HOUR = 1
+    direct = {"REMOTE_ADDR": "203.0.113.9"}
+
+    first = client.post("/status/", {}, HTTP_X_FORWARDED_FOR="198.51.100.1", **direct)
+    second = client.post("/status/", {}, HTTP_X_FORWARDED_FOR="198.51.100.2", **direct)
+
+    assert (first.status_code, second.status_code) == (400, 429)
+
+
+# --- The language cookie ---------------------------------------------------------------------
+
+
+def test_the_language_cookie_is_lax_and_http_only(client) -> None:
+    """Choosing a language sets a cookie sent on no other site's requests, read by no script."""
+    response = client.post("/i18n/setlang/", {"language": "es", "next": "/"})
+
+    cookie = response.cookies["django_language"]
+    assert cookie.value == "es"
+    assert cookie["samesite"] == "Lax"
+    assert cookie["httponly"]
+
+
+def test_the_language_cookie_is_secure_when_the_settings_say(client, settings) -> None:
+    """With LANGUAGE_COOKIE_SECURE (production) the cookie is sent over HTTPS only."""
+    settings.LANGUAGE_COOKIE_SECURE = True
+    response = client.post("/i18n/setlang/", {"language": "es", "next": "/"})
+    assert response.cookies["django_language"]["secure"]
 
 
 def test_the_admin_allows_inline_styles_but_no_inline_script(client) -> None:
@@ -191,10 +292,10 @@ def test_opening_a_status_link_without_a_token_is_refused() -> None:
     """A post to a status link without a CSRF token is a 403 and leaves the link unused."""
     case = make_request()
     link = status_link_send(case=case, email=case.email)
-    notification = Notification.objects.get(kind=Notification.Kind.STATUS_LINK)
-    path = urlsplit(notification.context["status_url"]).path
+    url = status_link_mint(link_id=link.pk)
+    token = parse_qs(urlsplit(url).query)["t"][0]
 
-    response = csrf_client().post(path)
+    response = csrf_client().post("/status/open/", {"t": token})
 
     assert response.status_code == 403
     link.refresh_from_db()
@@ -279,12 +380,18 @@ def test_production_settings_secure_the_transport() -> None:
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, "
         "s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.MFA_REQUIRED, "
-        "s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE)"
+        "s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, "
+        "s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_SAMESITE, s.TRUSTED_PROXY_ADDRESSES)"
     )
     result = run_with_production_env("-c", script)
 
     assert result.returncode == 0, result.stderr
-    cookie, csrf, redirect, hsts, subdomains, mfa, httponly, samesite = result.stdout.split()
+    cookie, csrf, redirect, hsts, subdomains, mfa, httponly, samesite, *rest = result.stdout.split(
+        " ", 10
+    )
+    language_secure, language_samesite, proxies = rest
+    assert (language_secure, language_samesite) == ("True", "Lax")
+    assert proxies.strip() == "['127.0.0.1', '::1']"
     assert (cookie, csrf, redirect) == ("True", "True", "True")
     assert int(hsts) >= 365 * 24 * 3600
     assert (subdomains, mfa, httponly, samesite) == ("True", "True", "True", "Lax")

@@ -346,6 +346,7 @@ def test_behind_one_proxy_the_lock_keys_on_the_right_most_forwarded_address(
     """Behind one trusted proxy the lockout keys on the right-most X-Forwarded-For address."""
     settings.TRUSTED_PROXY_COUNT = 1
     proxy = "10.0.0.2"
+    settings.TRUSTED_PROXY_ADDRESSES = [proxy]
     fail_logins(
         Client(),
         settings.AXES_FAILURE_LIMIT,

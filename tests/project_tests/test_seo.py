@@ -9,14 +9,17 @@ import re
 from pathlib import Path
 from typing import Any
 from urllib import robotparser
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core import mail
 from django.test import Client
 from PIL import Image
 
 from requests.models import Notification
+from requests.outbox import notification_send
 from tests.conftest import PATIENT_DOB, form_data, make_request
 from tests.project_tests.staff_urls import (
     ROLE_FIXTURES,
@@ -183,9 +186,11 @@ def patient_pages(client: Client) -> dict[str, Any]:
         },
     )
     link = Notification.objects.filter(kind=Notification.Kind.STATUS_LINK).latest("pk")
-    path = re.sub(r"^https?://[^/]+", "", link.context["status_url"])
-    responses["status-open"] = client.get(path)
-    assert client.post(path).status_code == 302
+    assert notification_send(notification_id=link.pk)
+    url = re.search(r"\S+/status/open/\S+", mail.outbox[-1].body).group(0)
+    responses["status-open"] = client.get(re.sub(r"^https?://[^/]+", "", url))
+    token = parse_qs(urlsplit(url).query)["t"][0]
+    assert client.post("/status/open/", {"t": token}).status_code == 302
     responses["status-tracker"] = client.get("/status/view/")
     responses["status-withdraw"] = client.get("/status/withdraw/")
     responses["status-withdrawn"] = client.post("/status/withdraw/")

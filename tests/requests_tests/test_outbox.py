@@ -69,9 +69,9 @@ def test_a_dead_workers_claim_expires(confirmation: Notification, mailoutbox) ->
     assert len(mailoutbox) == 1
 
 
-def test_confirmation_email_has_reference_and_first_name_only(
-    confirmation: Notification, mailoutbox
-) -> None:
+def test_confirmation_email_has_the_reference_only(confirmation: Notification, mailoutbox) -> None:
+    """The confirmation greets generically: the reference and the phone, no name (the
+    address is unverified, whoever typed it)."""
     notification_send(notification_id=confirmation.pk)
     message = mailoutbox[0]
     html = message.alternatives[0][0]
@@ -80,9 +80,10 @@ def test_confirmation_email_has_reference_and_first_name_only(
     assert case.reference in message.subject
     for body in (message.body, html):
         assert case.reference in body
-        assert "Maria" in body
+        assert "Hello," in body
         assert "833-773-3111" in body
         for private in (
+            "Maria",
             "Lopez",
             DIAGNOSIS_TEXT,
             "carcinoma",
@@ -107,7 +108,9 @@ def test_caregiver_gets_the_email_addressed_to_them(mailoutbox) -> None:
     notification = Notification.objects.get(request=case)
     notification_send(notification_id=notification.pk)
     assert mailoutbox[0].to == ["ana@example.com"]
-    assert "Dear Ana" in mailoutbox[0].body
+    assert "Hello," in mailoutbox[0].body
+    # The address is unverified: the email carries no name typed on the form.
+    assert "Ana" not in mailoutbox[0].body
 
 
 def test_failure_is_recorded_and_raised_for_the_retry(
@@ -209,3 +212,28 @@ def test_a_batch_sends_each_email_once_and_leaves_a_failure_pending(
     states = dict(Notification.objects.values_list("request_id", "state"))
     assert states == {first.pk: "sent", second.pk: "pending"}
     assert len(mailoutbox) == 1
+
+
+@pytest.mark.parametrize("kind", ["assignment", "patient_withdrew", "records_complete"])
+def test_plain_text_is_not_html_escaped(mailoutbox, kind: str) -> None:
+    """A staff first name with an apostrophe or an ampersand reads as typed in the text part
+    (O'Brien, not O&#x27;Brien); the HTML part escapes it."""
+    case = make_request()
+    name = "Siobhán O'Brien & <Co>"
+    notification = notification_owe(
+        kind=kind,
+        recipient="obrien@example.org",
+        dedupe_key=f"{kind}:escape-test",
+        request=case,
+        context={"staff_first_name": name, "progress": "3 of 3"},
+    )
+
+    notification_send(notification_id=notification.pk)
+
+    message = mailoutbox[0]
+    assert f"Hello {name}," in message.body
+    assert "&#x27;" not in message.body
+    assert "&amp;" not in message.body
+    html = message.alternatives[0][0]
+    assert "O&#x27;Brien &amp; &lt;Co&gt;" in html
+    assert "<Co>" not in html

@@ -401,7 +401,8 @@ def test_the_provider_email_carries_the_reference_and_nothing_clinical(client) -
 
 
 def test_the_patient_email_names_the_reference_and_nothing_clinical(client) -> None:
-    """The patient's "your doctor referred you" email greets them, with no medical detail."""
+    """The patient's "your doctor referred you" email greets them generically, with no
+    medical detail and no name (the office typed it: the address is unverified)."""
     client.post("/refer/", referral_data())
     case = SecondOpinionRequest.objects.get()
     notification = Notification.objects.get(kind=Notification.Kind.REFERRAL_PATIENT)
@@ -409,10 +410,10 @@ def test_the_patient_email_names_the_reference_and_nothing_clinical(client) -> N
     message = notification_message(notification)
 
     assert message.to == ["maria.lopez@example.com"]
-    assert "Dear Maria" in message.body
+    assert "Hello," in message.body
     for part in rendered(message):
         assert case.reference in part
-        for private in (REASON, "HER2", "Breast cancer", "Lopez", PATIENT_DOB.isoformat()):
+        for private in (REASON, "HER2", "Breast cancer", "Maria", "Lopez", PATIENT_DOB.isoformat()):
             assert private not in part, private
 
 

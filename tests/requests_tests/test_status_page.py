@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.core import mail
 from django.test import Client, RequestFactory
 from django.utils import dateformat, timezone
 
@@ -22,9 +23,11 @@ from requests.models import (
     StatusChange,
     StatusLink,
 )
+from requests.outbox import notification_send
 from requests.services import appointment_book, case_transition
 from secondopinion.ratelimit import client_ip
 from tests.conftest import DIAGNOSIS_TEXT, PATIENT_DOB, form_data, make_request
+from tests.requests_tests.stored_text import tables_holding
 
 pytestmark = pytest.mark.django_db
 
@@ -43,22 +46,31 @@ def links_owed() -> list[Notification]:
     return list(Notification.objects.filter(kind=Notification.Kind.STATUS_LINK))
 
 
-def link_path(notification: Notification) -> str:
-    """Return the path of the status link an owed email carries."""
-    url = notification.context["status_url"]
-    assert url.startswith(settings.SITE_URL + "/status/open/")
-    return urlsplit(url).path
+def send_link(notification: Notification) -> str:
+    """Send an owed link email through the outbox and return the token its link carries."""
+    assert notification_send(notification_id=notification.pk)
+    message = mail.outbox[-1]
+    url = re.search(r"\S+/status/open/\S+", message.body).group(0)
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == settings.SITE_URL
+    assert parts.path == "/status/open/"
+    return parse_qs(parts.query)["t"][0]
 
 
 def new_link(client: Client, case: SecondOpinionRequest) -> str:
-    """Ask for a status link as the patient and return its path."""
+    """Ask for a status link as the patient, have it sent, and return its token."""
     assert lookup(client, case.reference).status_code == 200
-    return link_path(Notification.objects.filter(kind=Notification.Kind.STATUS_LINK).latest("pk"))
+    return send_link(Notification.objects.filter(kind=Notification.Kind.STATUS_LINK).latest("pk"))
+
+
+def use(client: Client, token: str) -> Any:
+    """Click the link's button: post its token."""
+    return client.post("/status/open/", {"t": token})
 
 
 def open_tracker(client: Client, case: SecondOpinionRequest) -> None:
     """Ask for a link and use it, so that this client's session holds the case."""
-    response = client.post(new_link(client, case))
+    response = use(client, new_link(client, case))
     assert response.status_code == 302
     assert response["Location"] == "/status/view/"
 
@@ -144,20 +156,97 @@ def test_an_incomplete_lookup_is_refused_with_messages(client) -> None:
     assert links_owed() == []
 
 
-def test_the_link_email_carries_the_link_and_nothing_clinical(client) -> None:
-    """The owed email holds the link, the reference and the first name; no diagnosis."""
-    from requests.emails import notification_message
+def test_the_link_email_carries_the_link_and_nothing_the_submitter_typed(client) -> None:
+    """The sent email holds the link and the reference; no name, no diagnosis."""
+    case = make_request()
+    lookup(client, case.reference)
+    token = send_link(links_owed()[0])
+    message = mail.outbox[-1]
+    assert message.to == [EMAIL]
+    assert urlencode({"t": token}) in message.alternatives[0][0]
+    assert "Hello," in message.body
+    assert case.reference in message.subject
+    for part in (message.subject, message.body, message.alternatives[0][0]):
+        for private in (DIAGNOSIS_TEXT, "Maria", "Lopez", PATIENT_DOB.isoformat(), "Breast cancer"):
+            assert private not in part, private
+
+
+def test_after_the_link_is_sent_no_row_holds_anything_that_opens_it(
+    client, require_postgres
+) -> None:
+    """Every column of every table, read after the email went out, holds neither the link,
+    its token nor its secret; the link in the email opens the tracker, exactly once."""
+    from django.core import signing
+
+    from requests.status import SALT
+
+    case = make_request()
+    lookup(client, case.reference)
+    token = send_link(links_owed()[0])
+    url = re.search(r"\S+/status/open/\S+", mail.outbox[-1].body).group(0)
+    secret = signing.loads(token, salt=SALT)["s"]
+
+    # The walk finds what is there: the address is in the request's table and the outbox.
+    assert {"requests_secondopinionrequest", "requests_notification"} <= set(tables_holding(EMAIL))
+    for needle in (url, urlencode({"t": token}), token, secret, token.split(":")[0]):
+        assert tables_holding(needle) == [], needle
+
+    assert use(client, token).status_code == 302
+    assert use(Client(), token).status_code == 410
+
+
+def test_the_owed_email_keeps_the_link_id_and_no_url(client) -> None:
+    """Before it is sent, the outbox row names the link by id: nothing in it opens anything."""
+    case = make_request()
+    lookup(client, case.reference)
+    notification = links_owed()[0]
+    link = StatusLink.objects.get(request=case)
+    assert notification.context == {"status_link_id": link.pk, "hours": 24}
+    assert link.secret_hash == ""
+
+
+def test_an_unsent_link_opens_nothing(client) -> None:
+    """A link whose email was never sent has no secret: no token opens it, not even one
+    signed with the right key for its id and an empty secret."""
+    from django.core import signing
+
+    from requests.status import SALT
+
+    case = make_request()
+    lookup(client, case.reference)
+    link = StatusLink.objects.get(request=case)
+    forged = signing.dumps({"id": link.pk, "s": ""}, salt=SALT, compress=True)
+    assert use(client, forged).status_code == 410
+    assert StatusLink.objects.get(pk=link.pk).used_at is None
+
+
+def test_a_retry_mints_a_new_link_and_the_old_one_stops_working(client, monkeypatch) -> None:
+    """A failed attempt's link is dead once the retry is sent; the retry's link works."""
+    from django.core.mail import EmailMultiAlternatives
 
     case = make_request()
     lookup(client, case.reference)
     notification = links_owed()[0]
-    message = notification_message(notification)
-    assert message.to == [EMAIL]
-    assert notification.context["status_url"] in message.body
-    assert "Dear Maria" in message.body
-    for part in (message.subject, message.body):
-        for private in (DIAGNOSIS_TEXT, "Lopez", PATIENT_DOB.isoformat(), "Breast cancer"):
-            assert private not in part
+    failed: list[str] = []
+
+    def refuse(message: Any) -> None:
+        failed.append(message.body)
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
+    with pytest.raises(ConnectionRefusedError, match="smtp down"):
+        notification_send(notification_id=notification.pk)
+    monkeypatch.undo()
+    first_hash = StatusLink.objects.get(request=case).secret_hash
+    first_token = parse_qs(urlsplit(re.search(r"\S+/status/open/\S+", failed[0]).group(0)).query)[
+        "t"
+    ][0]
+
+    token = send_link(notification)
+
+    assert StatusLink.objects.get(request=case).secret_hash not in ("", first_hash)
+    assert use(Client(), first_token).status_code == 410
+    assert use(client, token).status_code == 302
 
 
 # --- The single-use link -----------------------------------------------------------------
@@ -166,36 +255,36 @@ def test_the_link_email_carries_the_link_and_nothing_clinical(client) -> None:
 def test_the_link_opens_the_tracker_once(client) -> None:
     """The first use shows the tracker; the same link again is the "no longer works" page."""
     case = make_request()
-    path = new_link(client, case)
+    token = new_link(client, case)
 
-    first = client.post(path)
+    first = use(client, token)
     assert first.status_code == 302
     tracker = client.get(first["Location"])
     assert tracker.status_code == 200
     assert case.reference in tracker.content.decode()
 
-    again = Client().post(path)
+    again = use(Client(), token)
     assert again.status_code == 410
     assert "This link no longer works" in again.content.decode()
-    assert client.post(path).status_code == 410
+    assert use(client, token).status_code == 410
 
 
 def test_the_link_works_just_before_24_hours(client) -> None:
     """A link used 23 hours 59 minutes after it was sent still opens the tracker."""
     case = make_request()
     with time_machine.travel(timezone.now(), tick=False) as traveller:
-        path = new_link(client, case)
+        token = new_link(client, case)
         traveller.shift(timedelta(hours=23, minutes=59))
-        assert client.post(path).status_code == 302
+        assert use(client, token).status_code == 302
 
 
 def test_the_link_stops_working_after_24_hours(client) -> None:
     """A link used more than 24 hours after it was sent gives the 410 page."""
     case = make_request()
     with time_machine.travel(timezone.now(), tick=False) as traveller:
-        path = new_link(client, case)
+        token = new_link(client, case)
         traveller.shift(timedelta(hours=24, minutes=1))
-        response = client.post(path)
+        response = use(client, token)
     assert response.status_code == 410
     assert StatusLink.objects.get().used_at is None
 
@@ -203,25 +292,41 @@ def test_the_link_stops_working_after_24_hours(client) -> None:
 def test_an_altered_link_does_not_work_and_does_not_spend_the_real_one(client) -> None:
     """Changing any one character of the token gives 410; the real link still works after."""
     case = make_request()
-    path = new_link(client, case)
-    token = path.split("/")[3]
+    token = new_link(client, case)
 
     for index in (0, 1, len(token) // 2, len(token) - 1):
-        response = Client().post(f"/status/open/{altered(token, index)}/")
+        response = use(Client(), altered(token, index))
         assert response.status_code == 410, index
 
-    assert client.post(path).status_code == 302
+    assert use(client, token).status_code == 302
 
 
 @pytest.mark.parametrize(
-    "token", ["random", "x" * 80, "eyJpZCI6MSwicyI6InNlY3JldCJ9:1abc:def", "1"]
+    "token", ["", "random", "x" * 80, "eyJpZCI6MSwicyI6InNlY3JldCJ9:1abc:def", "1"]
 )
 def test_a_made_up_token_does_not_work(client, token: str) -> None:
     """A random or forged token gives the 410 page and opens nothing."""
     make_request()
-    response = client.post(f"/status/open/{token}/")
+    response = use(client, token)
     assert response.status_code == 410
     assert client.get("/status/view/").status_code == 410
+
+
+def test_the_token_in_the_query_string_alone_opens_nothing(client) -> None:
+    """Posting to the link's own URL without the token in the body opens nothing: the
+    token is read from the form the page posts, never from a URL."""
+    case = make_request()
+    token = new_link(client, case)
+    assert client.post(f"/status/open/?t={token}").status_code == 410
+    assert use(client, token).status_code == 302
+
+
+def test_the_old_link_form_with_the_token_in_the_path_is_gone(client) -> None:
+    """No status URL has a token in its path."""
+    case = make_request()
+    token = new_link(client, case)
+    assert client.post(f"/status/open/{token}/").status_code == 404
+    assert use(client, token).status_code == 302
 
 
 def test_a_newer_link_works_alongside_an_older_one(client) -> None:
@@ -229,9 +334,9 @@ def test_a_newer_link_works_alongside_an_older_one(client) -> None:
     case = make_request()
     first, second = new_link(client, case), new_link(client, case)
     assert first != second
-    assert Client().post(second).status_code == 302
-    assert Client().post(first).status_code == 302
-    assert Client().post(first).status_code == 410
+    assert use(Client(), second).status_code == 302
+    assert use(Client(), first).status_code == 302
+    assert use(Client(), first).status_code == 410
 
 
 # --- The tracker -------------------------------------------------------------------------
@@ -403,6 +508,27 @@ def test_withdrawing_closes_the_case_and_tells_the_navigator(
     ]
 
 
+def test_a_staff_member_using_a_patients_link_acts_as_themselves(
+    client, assigned_case, navigator_user, supervisor
+) -> None:
+    """Signed in, a staff member who opens a patient's link and withdraws is recorded as
+    themselves (status change, audit), never as the patient."""
+    from requests.models import AuditEvent
+
+    client.force_login(supervisor)
+    open_tracker(client, assigned_case)
+    assert client.post("/status/withdraw/").status_code == 200
+
+    change = StatusChange.objects.get(request=assigned_case, to_status=Status.WITHDRAWN)
+    assert change.changed_by == supervisor
+    assert "staff member" in change.note
+    events = AuditEvent.objects.filter(request=assigned_case, actor=supervisor)
+    assert set(events.values_list("action", flat=True)) >= {"view_case", "change"}
+    assert not AuditEvent.objects.filter(
+        request=assigned_case, actor__isnull=True, detail__status=["assigned", "withdrawn"]
+    ).exists()
+
+
 def test_withdrawing_twice_changes_nothing_more(client, assigned_case) -> None:
     """A second POST finds the request closed: no second change, no second email."""
     open_tracker(client, assigned_case)
@@ -432,8 +558,9 @@ def test_withdrawing_an_unassigned_case_tells_nobody(client) -> None:
 # --- Rate limits -------------------------------------------------------------------------
 
 
-def test_too_many_lookups_for_one_reference_are_refused(client, settings) -> None:
-    """Past STATUS_LOOKUPS_PER_HOUR for one reference, from any address: 429 with the phone."""
+def test_past_the_limit_a_reference_gets_no_more_links_and_the_same_page(client, settings) -> None:
+    """Past STATUS_LOOKUPS_PER_HOUR matched lookups for one reference, from any address, no
+    link is sent; the page is the same "check your email" (it tells a guesser nothing)."""
     settings.STATUS_LOOKUPS_PER_HOUR = 2
     case = make_request()
     assert lookup(client, case.reference, address="198.51.100.1").status_code == 200
@@ -442,29 +569,46 @@ def test_too_many_lookups_for_one_reference_are_refused(client, settings) -> Non
 
     refused = lookup(client, case.reference, address="198.51.100.3")
 
-    assert refused.status_code == 429
+    assert refused.status_code == 200
+    assert "Check your email" in refused.content.decode()
     assert PHONE in refused.content.decode()
     assert len(links_owed()) == 2
     other = make_request()
     assert lookup(client, other.reference, address="198.51.100.3").status_code == 200
+    assert len(links_owed()) == 3
 
 
-def test_an_unknown_reference_is_limited_the_same_way(client, settings) -> None:
-    """The limit answers 429 for a reference that does not exist too: it reveals nothing."""
-    settings.STATUS_LOOKUPS_PER_HOUR = 1
-    assert lookup(client, "ZZZZ-ZZZZ", address="198.51.100.1").status_code == 200
-    assert lookup(client, "ZZZZ-ZZZZ", address="198.51.100.2").status_code == 429
+def test_wrong_lookups_for_a_reference_do_not_block_the_patient(client, settings) -> None:
+    """Many lookups with the right reference but a wrong birth date or email, from many
+    addresses, do not count: the patient's right lookup still gets a link."""
+    settings.STATUS_LOOKUPS_PER_HOUR = 2
+    case = make_request()
+    for attempt in range(10):
+        wrong = (
+            {"date_of_birth": f"19{50 + attempt}-01-01"}
+            if attempt % 2
+            else {"email": f"attacker{attempt}@example.com"}
+        )
+        response = lookup(client, case.reference, address=f"203.0.113.{attempt}", **wrong)
+        assert response.status_code == 200
+    assert links_owed() == []
+
+    assert lookup(client, case.reference, address="198.51.100.1").status_code == 200
+
+    assert [row.request_id for row in links_owed()] == [case.pk]
 
 
 def test_the_lookup_limit_resets_after_an_hour(client, settings) -> None:
-    """The count is per hour: an hour later the reference may be looked up again."""
+    """The count is per hour: an hour later the reference gets a link again."""
     settings.STATUS_LOOKUPS_PER_HOUR = 1
     case = make_request()
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         assert lookup(client, case.reference, address="198.51.100.1").status_code == 200
-        assert lookup(client, case.reference, address="198.51.100.2").status_code == 429
+        assert lookup(client, case.reference, address="198.51.100.2").status_code == 200
+        assert len(links_owed()) == 1
         traveller.shift(timedelta(hours=1, seconds=1))
         assert lookup(client, case.reference, address="198.51.100.3").status_code == 200
+        assert len(links_owed()) == 2
 
 
 @pytest.mark.parametrize("url", ["/status/", "/request/", "/refer/"])
@@ -529,6 +673,7 @@ def test_client_ip_trusts_only_the_configured_proxies(
 def test_a_spoofed_forwarded_for_does_not_escape_the_limit(client, settings) -> None:
     """Behind one proxy, changing the left-hand X-Forwarded-For entries counts as one client."""
     settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_ADDRESSES = ["10.0.0.2"]
     settings.PUBLIC_POSTS_PER_HOUR = 1
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
 
@@ -540,11 +685,14 @@ def test_a_spoofed_forwarded_for_does_not_escape_the_limit(client, settings) -> 
 
 
 def test_a_mail_scanner_fetching_the_link_does_not_use_it_up(client) -> None:
-    """GET shows a button; only the patient's click (a POST) uses the single-use link."""
+    """GET shows a button that posts the token; only the patient's click uses the link."""
     case = make_request()
-    path = new_link(client, case)
-    preview = Client().get(path)
+    token = new_link(client, case)
+    preview = Client().get("/status/open/", {"t": token})
+    page = preview.content.decode()
     assert preview.status_code == 200
-    assert "Open my request" in preview.content.decode()
-    assert case.reference not in preview.content.decode()
-    assert client.post(path).status_code == 302
+    assert "Open my request" in page
+    assert 'action="/status/open/"' in page
+    assert case.reference not in page
+    assert preview["Referrer-Policy"] == "strict-origin"
+    assert use(client, token).status_code == 302

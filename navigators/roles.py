@@ -57,12 +57,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         # Supervisors enrol their staff's second factor (TOTP devices).
         "otp_totp": ["view_totpdevice", "add_totpdevice", "change_totpdevice", "delete_totpdevice"],
     },
-    # Records staff and advocates see a case only through their own work lists; they never
-    # change a case's status or assignment.
-    RECORDS_STAFF: {"requests": ["view_secondopinionrequest", *_RECORDS_WORK]},
-    PATIENT_ADVOCATES: {
-        "requests": ["view_secondopinionrequest", "view_supporttask", "change_supporttask"]
-    },
+    # Records staff and advocates see a case only through their own work lists (the records
+    # worklist, the support worklist, which show what their work needs of a case): no case
+    # list or case page. They never change a case's status or assignment.
+    RECORDS_STAFF: {"requests": _RECORDS_WORK},
+    PATIENT_ADVOCATES: {"requests": ["view_supporttask", "change_supporttask"]},
 }
 
 

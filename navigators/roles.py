@@ -90,3 +90,18 @@ def sync_role_groups(apps: Any, schema_editor: Any = None) -> None:
             )
         ]
         group.permissions.set(wanted)
+
+
+def role_grant(user: Any, role: str) -> None:
+    """Make `user` a member of staff holding exactly `role` (for set-up commands and demos)."""
+    from django.contrib.auth.models import Group
+
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.groups.set([Group.objects.get(name=role)])
+
+
+def superuser_grant(user: Any) -> None:
+    """Make `user` a superuser of the staff site (for set-up commands and demos)."""
+    user.is_staff = user.is_superuser = True
+    user.save()

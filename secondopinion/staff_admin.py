@@ -34,9 +34,11 @@ def _filter_parameters(model: Any, item: Any) -> set[str]:
     else:  # a SimpleListFilter
         return {item.parameter_name}
     field = get_fields_from_path(model, path)[-1]
-    # The parameters of Django's field filters: choices, booleans and all values (exact,
-    # isnull), dates (gte, lt), relations (the related key, isnull).
-    found = {f"{path}__exact", f"{path}__isnull", f"{path}__gte", f"{path}__lt"}
+    # The parameters of Django's field filters: all values (the path itself), choices and
+    # booleans (exact), dates (gte, lt), empty values (isempty), relations (the related key);
+    # each with isnull.
+    found = {path, f"{path}__exact", f"{path}__isnull", f"{path}__gte", f"{path}__lt"}
+    found.add(f"{path}__isempty")
     if field.is_relation:
         target = getattr(field, "target_field", None)
         found.add(f"{path}__{target.name if target is not None else 'pk'}__exact")

@@ -60,6 +60,10 @@ class Outcome(StrEnum):
 
 # --- The rule table ------------------------------------------------------------------------
 
+# Records staff and advocates hold no permission on requests.secondopinionrequest (roles.py,
+# migration navigators 0007): the case list, case pages and history are refused to them, and
+# they reach a case through their work lists (the record item and support task pages).
+
 # The admin's model pages follow the role's model permissions (roles.py), except what the admin
 # never offers anyone: requests arrive through the public forms, support tasks from the intake
 # answers, emails from the outbox, audit rows from the services; the audit trail is read-only.

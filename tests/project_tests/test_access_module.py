@@ -80,6 +80,19 @@ def test_each_kind_of_decision_is_found(line: str) -> None:
     assert offences(line)
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(path.relative_to(ROOT), id=str(path.relative_to(ROOT)))
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+    ],
+)
+def test_no_template_reads_a_permission(path: Path) -> None:
+    """Templates ask the access module (navigators/templatetags/access.py), not `perms`."""
+    text = (ROOT / path).read_text()
+    assert not re.search(r"\bperms\.|is_superuser|has_perm", text)
+
+
 def test_naming_a_role_without_comparing_it_is_not_a_decision() -> None:
     """Passing a role to a function (staff_with_role(RECORDS_STAFF)) decides nothing."""
     assert offences("staff = staff_with_role(RECORDS_STAFF)") == []

@@ -170,3 +170,15 @@ def test_every_text_cell_of_the_export_is_neutralised(client, supervisor, naviga
     assert {f"'{prefix}cmd" for prefix in FORMULA_PREFIXES} <= set(cells)
     assert any(cell.startswith("'=1+1") for cell in cells)
     assert not [cell for cell in cells if cell.startswith(FORMULA_PREFIXES)]
+
+
+@pytest.mark.parametrize(
+    ("role", "linked"), [("supervisor", True), ("navigator_user", True), ("records_user", False)]
+)
+def test_the_staff_header_links_the_dashboard_for_those_who_may_see_it(
+    client, request, role: str, linked: bool
+) -> None:
+    """The header's Dashboard link follows navigators.access.can_view_dashboard."""
+    client.force_login(request.getfixturevalue(role))
+    html = client.get("/admin/").content.decode()
+    assert ('href="/dashboard/"' in html) is linked

@@ -1,20 +1,34 @@
-"""Who may do what with a case: one place for the admin, the views and the downloads."""
+"""Who may do what: the one module that compares permissions and roles.
+
+The admin (every ModelAdmin's permissions, columns, filters, search, inlines and actions), the
+staff views, the downloads and the jobs ask the functions below; no other module reads a
+permission, a group or `is_superuser` (tests/project_tests/test_access_module.py holds it to
+that). Where a page works on one case, `case_for_user` loads it and checks in one call, as
+Healthchecks' `_get_check_for_user` does.
+"""
 
 from __future__ import annotations
 
 import hmac
-from typing import Any
+import uuid
+from typing import Any, Literal
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.db.models.options import Options
+from django.http import Http404, HttpRequest
 
-from requests.models import SecondOpinionRequest
+from requests.models import Document, SecondOpinionRequest
 
 from .models import Navigator
 from .roles import PATIENT_ADVOCATES, RECORDS_STAFF
+
+CaseAction = Literal["view", "change", "transition", "assign", "take", "book"]
+ModelAction = Literal["view", "add", "change", "delete"]
 
 
 def navigator_of(user: AbstractBaseUser) -> Navigator | None:
@@ -25,9 +39,48 @@ def navigator_of(user: AbstractBaseUser) -> Navigator | None:
         return None
 
 
+def staff_with_role(role: str) -> QuerySet[AbstractBaseUser]:
+    """Return the active members of a role (navigators.roles) who can be emailed."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name=role, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+    )
+
+
+# --- Models in the admin -------------------------------------------------------------------
+
+
+def may_use_model(user: AbstractBaseUser, opts: Options, action: ModelAction) -> bool:
+    """Return whether the user holds the model permission behind an admin page.
+
+    The role's permissions (navigators.roles) say which lists and pages a role opens; the
+    functions below narrow that to the case and the fields.
+    """
+    return user.is_active and user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
+
+
+def may_use_app(user: AbstractBaseUser, app_label: str) -> bool:
+    """Return whether the admin index shows the app to the user."""
+    return user.is_active and user.has_module_perms(app_label)
+
+
+# --- Cases ---------------------------------------------------------------------------------
+
+
 def is_supervisor(user: AbstractBaseUser) -> bool:
     """Return whether the user assigns and reassigns cases (supervisors, superusers)."""
     return user.is_active and user.has_perm("requests.assign_case")
+
+
+def may_browse_cases(user: AbstractBaseUser) -> bool:
+    """Return whether the user opens the case list and case pages.
+
+    Navigators and supervisors do. Records staff and advocates do not (roles.py): they reach
+    a case only through their own work lists, which show what their work needs of it.
+    """
+    return may_use_model(user, SecondOpinionRequest._meta, "view")
 
 
 def can_change_case(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
@@ -40,15 +93,14 @@ def can_change_case(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
     return navigator is not None and case.navigator_id == navigator.pk
 
 
+def may_take_cases(user: AbstractBaseUser) -> bool:
+    """Return whether the user takes unassigned cases for themself (navigators)."""
+    return user.is_active and user.has_perm("requests.take_case") and navigator_of(user) is not None
+
+
 def can_take_case(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
     """Return whether the user may take this case for themself (an open, unassigned one)."""
-    return (
-        user.is_active
-        and user.has_perm("requests.take_case")
-        and navigator_of(user) is not None
-        and case.navigator_id is None
-        and case.is_open
-    )
+    return may_take_cases(user) and case.navigator_id is None and case.is_open
 
 
 def can_transition_case(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
@@ -56,26 +108,110 @@ def can_transition_case(user: AbstractBaseUser, case: SecondOpinionRequest) -> b
     return user.has_perm("requests.transition_case") and can_change_case(user, case)
 
 
-# Which parts of a case each role sees (DESIGN.md: "Staff see what their role needs").
-CASE_SECTIONS_ALL = frozenset(
-    {
-        "referral",
-        "case",
-        "identity",
-        "contact",
-        "requester",
-        "cancer_type",
-        "diagnosis",
-        "insurance",
-        "support",
-        "consents",
-    }
-)
+def can_assign_case(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
+    """Return whether the user may (re)assign this case: supervisors, while it is open."""
+    return is_supervisor(user) and case.is_open
+
+
+def can_book_case(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
+    """Return whether the user may book, move or cancel the case's appointments."""
+    return can_change_case(user, case)
+
+
+def case_allows(user: AbstractBaseUser, case: SecondOpinionRequest, action: CaseAction) -> bool:
+    """Return whether the user may do `action` with the case."""
+    if action == "view":
+        return may_browse_cases(user)
+    if action == "change":
+        return can_change_case(user, case)
+    if action == "transition":
+        return can_transition_case(user, case)
+    if action == "assign":
+        return is_supervisor(user)
+    if action == "take":
+        return can_take_case(user, case)
+    return can_book_case(user, case)
+
+
+def case_for_user(
+    user: AbstractBaseUser, case_id: int | str, *, action: CaseAction
+) -> SecondOpinionRequest:
+    """Return the case if the user may do `action` with it.
+
+    Raise Http404 when there is no such case and PermissionDenied when the user may not.
+    """
+    try:
+        case = SecondOpinionRequest.objects.get(pk=int(case_id))
+    except (SecondOpinionRequest.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404("No such case.") from error
+    if not case_allows(user, case, action):
+        raise PermissionDenied
+    return case
+
+
+# Which parts of a case each role sees (DESIGN.md: "Staff see what their role needs"), and
+# the fields of each part: the case page, every list's columns, filters and search, and the
+# work lists' panels follow these.
+CASE_SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "case": (
+        "reference",
+        "status",
+        "navigator",
+        "submitted_at",
+        "target_date",
+        "target_state",
+        "closed_at",
+        "decline_reason",
+    ),
+    "identity": ("first_name", "last_name", "date_of_birth"),
+    "contact": (
+        "email",
+        "phone",
+        "preferred_contact_method",
+        "preferred_contact_time",
+        "preferred_language",
+        "other_language",
+        "interpreter_needed",
+        "city",
+        "state",
+        "zip_code",
+    ),
+    "requester": (
+        "requester_type",
+        "requester_first_name",
+        "requester_last_name",
+        "requester_relationship",
+        "requester_email",
+        "requester_phone",
+    ),
+    "cancer_type": ("cancer_type",),
+    "diagnosis": (
+        "diagnosis_date",
+        "treatments",
+        "treatments_display",
+        "current_oncologist",
+        "current_facility",
+        "questions",
+    ),
+    "insurance": (
+        "insurance_carrier",
+        "insurance_member_id",
+        "coverage_checked",
+        "insurance_outcome",
+    ),
+    "referral": ("referring_provider", "referral_email", "referral_reason", "referral_urgent"),
+    "support": ("needs_records_help", "needs_travel", "needs_lodging", "needs_financial"),
+    "consents": ("consent_contact_at", "consent_records_at", "privacy_acknowledged_at"),
+}
+CASE_SECTIONS_ALL = frozenset(CASE_SECTION_FIELDS)
 _ROLE_SECTIONS = {
     RECORDS_STAFF: frozenset({"case", "identity", "cancer_type", "consents"}),
     PATIENT_ADVOCATES: frozenset(
         {"case", "identity", "contact", "requester", "insurance", "support", "consents"}
     ),
+}
+_SECTION_OF_FIELD = {
+    name: section for section, names in CASE_SECTION_FIELDS.items() for name in names
 }
 
 
@@ -91,6 +227,20 @@ def case_sections_for(user: AbstractBaseUser) -> frozenset[str]:
     return frozenset(sections)
 
 
+def may_see_case_field(user: AbstractBaseUser, name: str) -> bool:
+    """Return whether the user may see (list, filter, search) a case field or a lookup on it.
+
+    A case field outside every section (the workflow's own bookkeeping: first appointment,
+    plan dates, anonymisation) is for those who see all sections.
+    """
+    field = name.split("__", 1)[0]
+    section = _SECTION_OF_FIELD.get(field)
+    sections = case_sections_for(user)
+    if section is None:
+        return sections == CASE_SECTIONS_ALL
+    return section in sections
+
+
 def _role_names(user: AbstractBaseUser) -> frozenset[str]:
     """Return the names of the user's groups, read once per request like its permissions."""
     names = getattr(user, "_role_names", None)
@@ -102,6 +252,27 @@ def _role_names(user: AbstractBaseUser) -> frozenset[str]:
 def sees_case_notes(user: AbstractBaseUser) -> bool:
     """Return whether the user may read the navigators' notes (records staff may not)."""
     return user.has_perm("requests.view_casenote")
+
+
+def case_parts_for(user: AbstractBaseUser) -> frozenset[str]:
+    """Return the parts of the case page below its fields that the user works or reads.
+
+    "notes", "record_items", "documents", "support_tasks", "appointments": navigators and
+    supervisors get everything; other roles only their own work.
+    """
+    if sees_case_notes(user):
+        return frozenset({"notes", "record_items", "documents", "support_tasks"})
+    if user.has_perm("requests.view_recorditem"):
+        return frozenset({"record_items", "documents"})
+    return frozenset({"appointments", "support_tasks"})
+
+
+def can_read_audit_trail(user: AbstractBaseUser) -> bool:
+    """Return whether the user reads the audit trail (supervisors)."""
+    return user.is_active and user.has_perm("requests.view_auditevent")
+
+
+# --- Documents -----------------------------------------------------------------------------
 
 
 def can_view_documents(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
@@ -118,6 +289,29 @@ def can_view_documents(user: AbstractBaseUser, case: SecondOpinionRequest) -> bo
     if navigator is not None:
         return case.navigator_id == navigator.pk
     return user.has_perm("requests.change_recorditem")
+
+
+def can_upload_documents(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
+    """Return whether the user may upload a document to the case from its page."""
+    return can_change_case(user, case) and user.has_perm("requests.add_document")
+
+
+def document_for_user(user: AbstractBaseUser, public_id: uuid.UUID) -> Document:
+    """Return the document if the user may download it; Http404 or PermissionDenied if not.
+
+    Only a document cleared by the virus scan exists for staff: one pending or infected is a
+    404 for every role.
+    """
+    try:
+        document = Document.objects.cleared().select_related("request").get(public_id=public_id)
+    except Document.DoesNotExist as error:
+        raise Http404("No such document.") from error
+    if not can_view_documents(user, document.request):
+        raise PermissionDenied
+    return document
+
+
+# --- Record items --------------------------------------------------------------------------
 
 
 def can_change_record_items(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
@@ -139,6 +333,35 @@ def record_items_visible_to(user: AbstractBaseUser, queryset: QuerySet[Any]) -> 
     if navigator is None or is_supervisor(user):
         return queryset
     return queryset.filter(request__navigator=navigator)
+
+
+def sees_record_items(user: AbstractBaseUser) -> bool:
+    """Return whether the user reads record items (records staff and the case workers)."""
+    return user.is_active and user.has_perm("requests.view_recorditem")
+
+
+# --- Support tasks, the outbox, the dashboard ----------------------------------------------
+
+
+def can_change_support_task(user: AbstractBaseUser, task: Model | None = None) -> bool:
+    """Return whether the user changes support tasks (advocates and supervisors)."""
+    return user.is_active and user.has_perm("requests.change_supporttask")
+
+
+def can_resend_emails(user: AbstractBaseUser) -> bool:
+    """Return whether the user may queue failed emails again from the outbox (supervisors)."""
+    return user.is_active and user.has_perm("requests.change_notification")
+
+
+def can_view_dashboard(user: AbstractBaseUser) -> bool:
+    """Return whether the user sees the program dashboard and exports its figures."""
+    return user.is_active and user.has_perm("requests.view_dashboard")
+
+
+def require_dashboard(user: AbstractBaseUser) -> None:
+    """Refuse (PermissionDenied) a user who may not see the dashboard or its export."""
+    if not can_view_dashboard(user):
+        raise PermissionDenied
 
 
 # Second-factor devices: who may sign in to the staff site, who sees the device list, who may

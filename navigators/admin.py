@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from requests.choices import DiseaseGroup, Language, TargetState
 from requests.models import OPEN_STATUSES
+from secondopinion.staff_admin import StaffModelAdmin
 
 from .models import Navigator
 
@@ -36,7 +37,7 @@ class NavigatorForm(forms.ModelForm):
 
 
 @admin.register(Navigator)
-class NavigatorAdmin(admin.ModelAdmin):
+class NavigatorAdmin(StaffModelAdmin):
     form = NavigatorForm
     list_display = (
         "__str__",

@@ -7,3 +7,11 @@ from django.utils.translation import gettext_lazy as _
 class NavigatorsConfig(AppConfig):
     name = "navigators"
     verbose_name = _("Navigators")
+
+    def ready(self) -> None:
+        from django.contrib import admin
+
+        from secondopinion.staff_admin import restrict_registered_lists
+
+        # The last app: every admin (ours, auth's, django-otp's, axes') is registered by now.
+        restrict_registered_lists(admin.site)

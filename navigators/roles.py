@@ -58,12 +58,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         # person's (navigators.access.can_reset_second_factor); each person enrols their own.
         "otp_totp": ["view_totpdevice"],
     },
-    # Records staff and advocates see a case only through their own work lists; they never
-    # change a case's status or assignment.
-    RECORDS_STAFF: {"requests": ["view_secondopinionrequest", *_RECORDS_WORK]},
-    PATIENT_ADVOCATES: {
-        "requests": ["view_secondopinionrequest", "view_supporttask", "change_supporttask"]
-    },
+    # Records staff and advocates see a case only through their own work lists (the records
+    # worklist, the support worklist, which show what their work needs of a case): no case
+    # list or case page. They never change a case's status or assignment.
+    RECORDS_STAFF: {"requests": _RECORDS_WORK},
+    PATIENT_ADVOCATES: {"requests": ["view_supporttask", "change_supporttask"]},
 }
 
 
@@ -92,3 +91,18 @@ def sync_role_groups(apps: Any, schema_editor: Any = None) -> None:
             )
         ]
         group.permissions.set(wanted)
+
+
+def role_grant(user: Any, role: str) -> None:
+    """Make `user` a member of staff holding exactly `role` (for set-up commands and demos)."""
+    from django.contrib.auth.models import Group
+
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.groups.set([Group.objects.get(name=role)])
+
+
+def superuser_grant(user: Any) -> None:
+    """Make `user` a superuser of the staff site (for set-up commands and demos)."""
+    user.is_staff = user.is_superuser = True
+    user.save()

@@ -6,14 +6,14 @@ import csv
 import uuid
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from navigators.access import can_view_documents
+from navigators.access import document_for_user, require_dashboard
 from secondopinion.admin_site import staff_view
+from secondopinion.csvsafe import csv_safe_row
 
 from .audit import audit_record
 from .choices import TargetState
@@ -26,23 +26,14 @@ from .dashboard import (
     weekly,
     weekly_chart,
 )
-from .models import AuditEvent, Document
-
-
-def _require_dashboard(request: HttpRequest) -> None:
-    if not request.user.has_perm("requests.view_dashboard"):
-        raise PermissionDenied
+from .models import AuditEvent
 
 
 @never_cache
 @staff_view
 def document_download(request: HttpRequest, public_id: uuid.UUID) -> FileResponse:
     """Send a document as an attachment to staff allowed to see it, and audit the download."""
-    document = get_object_or_404(
-        Document.objects.cleared().select_related("request"), public_id=public_id
-    )
-    if not can_view_documents(request.user, document.request):
-        raise PermissionDenied
+    document = document_for_user(request.user, public_id)
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.DOWNLOAD,
@@ -64,7 +55,7 @@ def document_download(request: HttpRequest, public_id: uuid.UUID) -> FileRespons
 @staff_view
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Show open cases by target state, the cases at risk, and how the program performs."""
-    _require_dashboard(request)
+    require_dashboard(request.user)
     weeks = weekly()
     at_risk = list(cases_needing_attention(TargetState.AT_RISK))
     overdue = list(cases_needing_attention(TargetState.OVERDUE))
@@ -102,7 +93,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @staff_view
 def dashboard_export(request: HttpRequest) -> HttpResponse:
     """Download the dashboard's figures as CSV."""
-    _require_dashboard(request)
+    require_dashboard(request.user)
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.EXPORT,
@@ -115,16 +106,18 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="second-opinion-figures-{stamp}.csv"'
     writer = csv.writer(response)
     writer.writerow(
-        [
-            "section",
-            "group",
-            "days",
-            "requests",
-            "decided",
-            "within_target",
-            "share_within_target",
-            "median_days_to_first_appointment",
-        ]
+        csv_safe_row(
+            [
+                "section",
+                "group",
+                "days",
+                "requests",
+                "decided",
+                "within_target",
+                "share_within_target",
+                "median_days_to_first_appointment",
+            ]
+        )
     )
     figures = program_figures()
     for days in WINDOWS:
@@ -133,32 +126,38 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
         rows += [("disease_group", row) for row in figures["by_group"][days]]
         for section, row in rows:
             writer.writerow(
-                [
-                    section,
-                    row.label,
-                    days,
-                    row.cases,
-                    row.decided,
-                    row.within,
-                    "" if row.share is None else f"{row.share:.3f}",
-                    "" if row.median_days is None else row.median_days,
-                ]
+                csv_safe_row(
+                    [
+                        section,
+                        row.label,
+                        days,
+                        row.cases,
+                        row.decided,
+                        row.within,
+                        "" if row.share is None else f"{row.share:.3f}",
+                        "" if row.median_days is None else row.median_days,
+                    ]
+                )
             )
     for row in slowest_facilities():
         writer.writerow(
-            ["records_facility", row.facility, 90, row.items, "", "", "", row.median_days]
+            csv_safe_row(
+                ["records_facility", row.facility, 90, row.items, "", "", "", row.median_days]
+            )
         )
     for week in weekly():
         writer.writerow(
-            [
-                "week",
-                week["week"].isoformat(),
-                7,
-                week["cases"],
-                "",
-                "",
-                "" if week["share"] is None else f"{week['share']:.3f}",
-                "",
-            ]
+            csv_safe_row(
+                [
+                    "week",
+                    week["week"].isoformat(),
+                    7,
+                    week["cases"],
+                    "",
+                    "",
+                    "" if week["share"] is None else f"{week['share']:.3f}",
+                    "",
+                ]
+            )
         )
     return response

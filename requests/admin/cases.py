@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -24,16 +24,24 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from navigators.access import (
+    CASE_SECTION_FIELDS,
+    can_assign_case,
+    can_book_case,
     can_change_case,
+    can_read_audit_trail,
     can_take_case,
     can_transition_case,
+    case_for_user,
+    case_parts_for,
     case_sections_for,
     is_supervisor,
+    may_take_cases,
     navigator_of,
     sees_case_notes,
 )
 from navigators.services import case_assign, case_take
 from secondopinion.pagination import EstimatedCountPaginator
+from secondopinion.staff_admin import StaffInlineMixin, StaffModelAdmin
 
 from ..choices import Status, TargetState, Treatment
 from ..models import (
@@ -66,78 +74,25 @@ from .records import (
 from .search import ReferenceSearchMixin
 from .support import SupportTaskInline
 
+SECTION_TITLES = (
+    ("case", _("Case")),
+    ("identity", _("Patient")),
+    ("contact", _("Contact")),
+    ("requester", _("Who asked")),
+    ("cancer_type", _("Disease group")),
+    ("diagnosis", _("Diagnosis")),
+    ("insurance", _("Insurance")),
+    ("referral", _("Referral")),
+    ("support", _("Support wanted")),
+    ("consents", _("Consents")),
+)
+# Section fields the page does not show: the raw list behind treatments_display, and the
+# referring office's address (its emails go there; the provider is shown).
+NOT_ON_PAGE = frozenset({"treatments", "referral_email"})
+# The case page's sections; which of them a user sees is navigators.access's to say.
 CASE_FIELDSETS: list[tuple[str, str, tuple[str, ...]]] = [
-    (
-        "case",
-        _("Case"),
-        (
-            "reference",
-            "status",
-            "navigator",
-            "submitted_at",
-            "target_date",
-            "target_state",
-            "closed_at",
-            "decline_reason",
-        ),
-    ),
-    ("identity", _("Patient"), ("first_name", "last_name", "date_of_birth")),
-    (
-        "contact",
-        _("Contact"),
-        (
-            "email",
-            "phone",
-            "preferred_contact_method",
-            "preferred_contact_time",
-            "preferred_language",
-            "other_language",
-            "interpreter_needed",
-            "city",
-            "state",
-            "zip_code",
-        ),
-    ),
-    (
-        "requester",
-        _("Who asked"),
-        (
-            "requester_type",
-            "requester_first_name",
-            "requester_last_name",
-            "requester_relationship",
-            "requester_email",
-            "requester_phone",
-        ),
-    ),
-    ("cancer_type", _("Disease group"), ("cancer_type",)),
-    (
-        "diagnosis",
-        _("Diagnosis"),
-        (
-            "diagnosis_date",
-            "treatments_display",
-            "current_oncologist",
-            "current_facility",
-            "questions",
-        ),
-    ),
-    (
-        "insurance",
-        _("Insurance"),
-        ("insurance_carrier", "insurance_member_id", "coverage_checked", "insurance_outcome"),
-    ),
-    ("referral", _("Referral"), ("referring_provider", "referral_reason", "referral_urgent")),
-    (
-        "support",
-        _("Support wanted"),
-        ("needs_records_help", "needs_travel", "needs_lodging", "needs_financial"),
-    ),
-    (
-        "consents",
-        _("Consents"),
-        ("consent_contact_at", "consent_records_at", "privacy_acknowledged_at"),
-    ),
+    (key, title, tuple(name for name in CASE_SECTION_FIELDS[key] if name not in NOT_ON_PAGE))
+    for key, title in SECTION_TITLES
 ]
 # Set only by the services: never through the change form.
 WORKFLOW_FIELDS = (
@@ -242,7 +197,7 @@ class CaseChangeList(ChangeList):
         return ["urgency", "target_date", "submitted_at", "-pk"]
 
 
-class CaseNoteInline(admin.StackedInline):
+class CaseNoteInline(StaffInlineMixin, admin.StackedInline):
     """Add a note or a contact attempt; notes once written are not edited."""
 
     model = CaseNote
@@ -270,7 +225,7 @@ class CaseNoteInline(admin.StackedInline):
         return self.has_add_permission(request, obj)
 
 
-class AppointmentInline(admin.TabularInline):
+class AppointmentInline(StaffInlineMixin, admin.TabularInline):
     model = Appointment
     extra = 0
     can_delete = False
@@ -285,8 +240,19 @@ class AppointmentInline(admin.TabularInline):
         return False
 
 
+# The parts below the case page's fields, by the name navigators.access.case_parts_for uses.
+CASE_INLINES: tuple[tuple[str, type], ...] = (
+    ("notes", CaseNoteInline),
+    ("record_items", RecordItemInline),
+    ("documents", DocumentUploadInline),
+    ("documents", DocumentInline),
+    ("appointments", AppointmentInline),
+    ("support_tasks", SupportTaskInline),
+)
+
+
 @admin.register(SecondOpinionRequest)
-class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
+class SecondOpinionRequestAdmin(ReferenceSearchMixin, StaffModelAdmin):
     list_display = (
         "reference",
         "patient_name",
@@ -305,6 +271,13 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
         ("navigator", NavigatorFilter),
     )
     search_fields = ("last_name", "first_name")  # and the reference: ReferenceSearchMixin
+    case_path = ""
+    case_field_of = {
+        "patient_name": "last_name",
+        "language": "preferred_language",
+        "days_left_badge": "target_date",
+        "queue": "status",
+    }
     list_select_related = ("navigator__user",)
     list_per_page = 50
     ordering = ("target_date",)
@@ -391,12 +364,8 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     def get_inlines(self, request: HttpRequest, obj: Any) -> tuple[type, ...]:
         if obj is None:
             return ()
-        user = request.user
-        if sees_case_notes(user):
-            return self.inlines
-        if user.has_perm("requests.view_recorditem"):
-            return (RecordItemInline, DocumentUploadInline, DocumentInline)
-        return (AppointmentInline, SupportTaskInline)
+        parts = case_parts_for(request.user)
+        return tuple(inline for part, inline in CASE_INLINES if part in parts)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Requests arrive through the public forms (or a call, entered there).
@@ -476,10 +445,10 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
             "case_badge": target_badge(case),
             "case_days_left": days_left(case.target_date),
             "case_transitions": transitions,
-            "case_can_book": can_change
+            "case_can_book": can_book_case(user, case)
             and case.status in {Status.READY_TO_SCHEDULE, Status.SCHEDULED},
             "case_can_take": can_take_case(user, case),
-            "case_can_assign": is_supervisor(user) and case.is_open,
+            "case_can_assign": can_assign_case(user, case),
             "assign_form": AssignForm() if is_supervisor(user) else None,
             "case_sees_contact": "contact" in sections,
             "case_sees_cancer_type": "cancer_type" in sections,
@@ -489,7 +458,7 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
                 reverse("admin:requests_auditevent_changelist")
                 + "?"
                 + urlencode({"request__id__exact": case.pk})
-                if user.has_perm("requests.view_auditevent")
+                if can_read_audit_trail(user)
                 else ""
             ),
             "case_timeline": case_timeline(case, appointments) if sees_case_notes(user) else [],
@@ -516,9 +485,6 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
-
-    def _case_or_404(self, pk: int) -> SecondOpinionRequest:
-        return get_object_or_404(SecondOpinionRequest, pk=pk)
 
     def _back(self, case: SecondOpinionRequest) -> HttpResponseRedirect:
         return HttpResponseRedirect(
@@ -548,9 +514,7 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     def transition_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if request.method != "POST":
             return HttpResponse(status=405)
-        case = self._case_or_404(pk)
-        if not can_transition_case(request.user, case):
-            raise PermissionDenied
+        case = case_for_user(request.user, pk, action="transition")
         form = TransitionForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Choose a status to move the case to."))
@@ -574,9 +538,7 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     def assign_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if request.method != "POST":
             return HttpResponse(status=405)
-        case = self._case_or_404(pk)
-        if not is_supervisor(request.user):
-            raise PermissionDenied
+        case = case_for_user(request.user, pk, action="assign")
         form = AssignForm(request.POST)
         if not form.is_valid():
             messages.error(request, " ".join(form.errors.get("navigator", [])))
@@ -600,9 +562,7 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     def take_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if request.method != "POST":
             return HttpResponse(status=405)
-        case = self._case_or_404(pk)
-        if not can_take_case(request.user, case):
-            raise PermissionDenied
+        case = case_for_user(request.user, pk, action="take")
         return self._act(
             request,
             case,
@@ -613,9 +573,7 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
         )
 
     def book_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        case = self._case_or_404(pk)
-        if not can_change_case(request.user, case):
-            raise PermissionDenied
+        case = case_for_user(request.user, pk, action="book")
         form = AppointmentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -643,9 +601,7 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
         """Cancel or move a booked appointment (POST), as the case page's buttons do."""
         if request.method != "POST" or change not in {"cancel", "move"}:
             return HttpResponse(status=405)
-        case = self._case_or_404(pk)
-        if not can_change_case(request.user, case):
-            raise PermissionDenied
+        case = case_for_user(request.user, pk, action="book")
         appointment = get_object_or_404(Appointment, pk=appointment_pk, request=case)
         try:
             if change == "cancel":
@@ -679,9 +635,7 @@ class SecondOpinionRequestAdmin(ReferenceSearchMixin, admin.ModelAdmin):
         return is_supervisor(request.user)
 
     def has_take_permission(self, request: HttpRequest) -> bool:
-        return (
-            request.user.has_perm("requests.take_case") and navigator_of(request.user) is not None
-        )
+        return may_take_cases(request.user)
 
     @admin.action(description=_("Assign the selected cases to a navigator"), permissions=["assign"])
     def assign_selected(

@@ -9,7 +9,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from navigators.access import can_resend_emails
 from secondopinion.pagination import EstimatedCountPaginator
+from secondopinion.staff_admin import StaffModelAdmin
 
 from ..models import Notification
 from ..outbox import notification_resend
@@ -17,7 +19,7 @@ from .search import ReferenceSearchMixin
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReferenceSearchMixin, admin.ModelAdmin):
+class NotificationAdmin(ReferenceSearchMixin, StaffModelAdmin):
     list_display = ("kind", "request", "state", "attempts", "created_at", "sent_at")
     list_filter = ("state", "kind")
     reference_lookup = "request__reference"
@@ -49,7 +51,7 @@ class NotificationAdmin(ReferenceSearchMixin, admin.ModelAdmin):
         return False
 
     def has_resend_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("requests.change_notification")
+        return can_resend_emails(request.user)
 
     @admin.action(description=_("Send the selected failed emails again"), permissions=["resend"])
     def resend_selected(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:

@@ -17,15 +17,30 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from navigators.access import can_change_case, can_change_record_items, record_items_visible_to
+from navigators.access import (
+    can_change_case,
+    can_change_record_items,
+    can_upload_documents,
+    can_view_documents,
+    may_browse_cases,
+    record_items_visible_to,
+)
 from secondopinion.pagination import EstimatedCountPaginator
+from secondopinion.staff_admin import StaffInlineMixin, StaffModelAdmin
 
 from ..audit import audit_record
 from ..documents import document_store, validate_upload
-from ..models import OPEN_STATUSES, AuditEvent, Document, RecordItem
+from ..models import (
+    OPEN_STATUSES,
+    AuditEvent,
+    Document,
+    RecordItem,
+    SecondOpinionRequest,
+    normalise_reference,
+)
 from ..records import OUTSTANDING, RECORD_FIELDS, record_item_save, record_items_mark
 from ..targets import days_left
 from .search import ReferenceSearchMixin
@@ -38,6 +53,20 @@ def _before(item: RecordItem) -> dict[str, Any] | None:
     if item.pk is None:
         return None
     return dict(RecordItem.objects.filter(pk=item.pk).values(*EDITABLE).get())
+
+
+class CaseReferenceField(forms.ModelChoiceField):
+    """A case chosen by its reference, as read over the phone (for staff who do not browse
+    the case list, which the admin's case chooser searches)."""
+
+    default_error_messages = {
+        "invalid_choice": _("No case has this reference. Check it with the navigator."),
+    }
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = normalise_reference(value)
+        return super().to_python(value)
 
 
 class ChaseFilter(admin.SimpleListFilter):
@@ -113,7 +142,7 @@ class OutstandingFilter(admin.SimpleListFilter):
 
 
 @admin.register(RecordItem)
-class RecordItemAdmin(ReferenceSearchMixin, admin.ModelAdmin):
+class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
     """The records worklist: every outstanding item across open cases, oldest first."""
 
     list_display = (
@@ -133,6 +162,16 @@ class RecordItemAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     list_filter = (OutstandingFilter, ChaseFilter, "status", "kind", AgeFilter)
     reference_lookup = "request__reference"
     search_fields = ("facility", "request__last_name")  # and the reference (ReferenceSearchMixin)
+    case_path = "request"
+    case_field_of = {
+        "case_reference": "reference",
+        "patient": "last_name",
+        "date_of_birth": "date_of_birth",
+        "days_left_to_target": "target_date",
+        "disease_group": "cancer_type",
+        "records_consent": "consent_records_at",
+        "items": "status",
+    }
     list_select_related = ("request",)
     list_per_page = 50
     show_full_result_count = False
@@ -148,12 +187,44 @@ class RecordItemAdmin(ReferenceSearchMixin, admin.ModelAdmin):
         "status_changed_at",
         "status_changed_by",
     )
+    # What the work on an item needs of its case, for records staff who do not open case
+    # pages: who the patient is, the disease group, the consent to request records, and the
+    # case's documents (each shown only to those who may see it).
+    case_panel = ("patient", "date_of_birth", "disease_group", "records_consent", "documents")
     readonly_fields = ("requested_at", "received_at", "status_changed_at", "status_changed_by")
     autocomplete_fields = ("request",)
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return super().get_fields(request, obj)
+        panel = [
+            name
+            for name in self.case_panel
+            if self.shows(request, name)
+            and (name != "documents" or can_view_documents(request.user, obj.request))
+        ]
+        return [*super().get_fields(request, obj), *panel]
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         # The case of an item never changes once listed.
-        return (*self.readonly_fields, "request") if obj is not None else self.readonly_fields
+        if obj is None:
+            return self.readonly_fields
+        return (*self.readonly_fields, "request", *self.case_panel)
+
+    def get_autocomplete_fields(self, request: HttpRequest) -> tuple[str, ...]:
+        # The case chooser searches the case list: for those who browse it.
+        return self.autocomplete_fields if may_browse_cases(request.user) else ()
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "request" and not may_browse_cases(request.user):
+            return CaseReferenceField(
+                queryset=SecondOpinionRequest.objects.all(),
+                to_field_name="reference",
+                widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                label=_("Case reference"),
+                help_text=_("The case's reference, for example K7M4-9QXP."),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # An item is dropped by marking it "not needed": its history stays.
@@ -184,6 +255,26 @@ class RecordItemAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     @admin.display(description=_("date of birth"))
     def date_of_birth(self, obj: RecordItem) -> Any:
         return obj.request.date_of_birth
+
+    @admin.display(description=_("disease group"))
+    def disease_group(self, obj: RecordItem) -> str:
+        return obj.request.get_cancer_type_display()
+
+    @admin.display(description=_("consented to records requests"))
+    def records_consent(self, obj: RecordItem) -> Any:
+        return obj.request.consent_records_at or _("not given")
+
+    @admin.display(description=_("documents of the case"))
+    def documents(self, obj: RecordItem) -> str:
+        links = format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (document.get_absolute_url(), document.original_name)
+                for document in obj.request.documents.cleared().order_by("uploaded_at")
+            ),
+        )
+        return links or "-"
 
     @admin.display(description=_("days since requested"), ordering="requested_at")
     def days_since_requested(self, obj: RecordItem) -> Any:
@@ -225,7 +316,7 @@ class RecordItemAdmin(ReferenceSearchMixin, admin.ModelAdmin):
         messages.success(request, _("%(n)d item(s) marked received.") % {"n": changed})
 
 
-class LabelledTabularInline(admin.TabularInline):
+class LabelledTabularInline(StaffInlineMixin, admin.TabularInline):
     """A tabular inline whose inputs are labelled for screen readers (a column header is not
     a label): each field's label becomes its aria-label."""
 
@@ -267,7 +358,7 @@ class DocumentForm(forms.ModelForm):
         return upload
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(StaffInlineMixin, admin.TabularInline):
     """A case's documents, each a link through the download view (never to the storage)."""
 
     model = Document
@@ -327,11 +418,7 @@ class DocumentUploadInline(LabelledTabularInline):
         return self.has_add_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return (
-            obj is not None
-            and can_change_case(request.user, obj)
-            and request.user.has_perm("requests.add_document")
-        )
+        return obj is not None and can_upload_documents(request.user, obj)
 
 
 def save_record_formset(request: HttpRequest, form: Any, formset: Any) -> None:
@@ -368,7 +455,7 @@ def save_record_formset(request: HttpRequest, form: Any, formset: Any) -> None:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReferenceSearchMixin, admin.ModelAdmin):
+class AuditEventAdmin(ReferenceSearchMixin, StaffModelAdmin):
     """The audit trail, read-only for everyone: no one can add, change or delete a row."""
 
     list_display = (
@@ -383,6 +470,8 @@ class AuditEventAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     list_filter = ("action", "object_type")
     reference_lookup = "request__reference"
     search_fields = ("actor__username",)  # and the case reference (ReferenceSearchMixin)
+    # The case page links to its own trail.
+    extra_list_lookups = ("request__id__exact",)
     list_select_related = ("actor", "request")
     show_full_result_count = False
     paginator = EstimatedCountPaginator

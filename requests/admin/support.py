@@ -13,9 +13,11 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from navigators.access import can_change_support_task
 from secondopinion.pagination import EstimatedCountPaginator
+from secondopinion.staff_admin import StaffInlineMixin, StaffModelAdmin
 
-from ..models import InsuranceOutcome, ReferringProvider, SupportTask
+from ..models import InsuranceOutcome, ReferringProvider, SecondOpinionRequest, SupportTask
 from ..support import support_due_date, support_task_save
 from .search import ReferenceSearchMixin
 
@@ -36,7 +38,7 @@ class SupportTaskForm(forms.ModelForm):
 
 
 @admin.register(SupportTask)
-class SupportTaskAdmin(ReferenceSearchMixin, admin.ModelAdmin):
+class SupportTaskAdmin(ReferenceSearchMixin, StaffModelAdmin):
     form = SupportTaskForm
     list_display = (
         "case_reference",
@@ -52,11 +54,48 @@ class SupportTaskAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     list_filter = ("status", "kind", "owner")
     reference_lookup = "request__reference"
     search_fields = ("request__last_name",)  # and the case reference (ReferenceSearchMixin)
+    case_path = "request"
+    case_field_of = {
+        "case_reference": "reference",
+        "patient": "last_name",
+        "language": "preferred_language",
+        "spoken_language": "preferred_language",
+        "phone": "phone",
+        "email": "email",
+        "best_contact": "preferred_contact_method",
+        "place": "city",
+        "requester": "requester_first_name",
+        "insurance": "insurance_carrier",
+        "insurance_member_id": "insurance_member_id",
+        "support_wanted": "needs_travel",
+    }
     list_select_related = ("request", "owner")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    fields = ("case_reference", "kind", *FIELDS, "insurance_outcome", "completed_at")
-    readonly_fields = ("case_reference", "kind", "completed_at")
+    # What an advocate's work on a task needs of its case (advocates do not open case pages):
+    # how to reach the patient or whoever asked, their language, insurance and support wanted.
+    # Each is shown only to those whose role sees that part of a case.
+    case_panel = (
+        "patient",
+        "phone",
+        "email",
+        "best_contact",
+        "spoken_language",
+        "place",
+        "requester",
+        "insurance",
+        "insurance_member_id",
+        "support_wanted",
+    )
+    fields = (
+        "case_reference",
+        "kind",
+        *FIELDS,
+        "insurance_outcome",
+        "completed_at",
+        *case_panel,
+    )
+    readonly_fields = ("case_reference", "kind", "completed_at", *case_panel)
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("request")
@@ -66,6 +105,9 @@ class SupportTaskAdmin(ReferenceSearchMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_change_support_task(request.user, obj)
 
     def save_model(self, request: HttpRequest, obj: SupportTask, form: Any, change: bool) -> None:
         before = dict(
@@ -100,8 +142,57 @@ class SupportTaskAdmin(ReferenceSearchMixin, admin.ModelAdmin):
     def phone(self, obj: SupportTask) -> str:
         return obj.request.phone
 
+    @admin.display(description=_("email"))
+    def email(self, obj: SupportTask) -> str:
+        return obj.request.email or "-"
 
-class SupportTaskInline(admin.TabularInline):
+    @admin.display(description=_("best way and time to reach"))
+    def best_contact(self, obj: SupportTask) -> str:
+        case = obj.request
+        method = case.get_preferred_contact_method_display()
+        return f"{method}, {case.get_preferred_contact_time_display()}"
+
+    @admin.display(description=_("preferred language"))
+    def spoken_language(self, obj: SupportTask) -> str:
+        case = obj.request
+        language = case.other_language or case.get_preferred_language_display()
+        return f"{language}, {_('interpreter needed')}" if case.interpreter_needed else language
+
+    @admin.display(description=_("city and state"))
+    def place(self, obj: SupportTask) -> str:
+        return ", ".join(part for part in (obj.request.city, obj.request.state) if part) or "-"
+
+    @admin.display(description=_("who asked"))
+    def requester(self, obj: SupportTask) -> str:
+        case = obj.request
+        if not case.requester_first_name:
+            return case.get_requester_type_display()
+        name = f"{case.requester_first_name} {case.requester_last_name}".strip()
+        reach = ", ".join(part for part in (case.requester_phone, case.requester_email) if part)
+        return f"{name} ({case.get_requester_type_display()}) {reach}".strip()
+
+    @admin.display(description=_("insurance"))
+    def insurance(self, obj: SupportTask) -> str:
+        case = obj.request
+        carrier = case.insurance_carrier or _("not given")
+        return f"{carrier}; {_('coverage checked')}: {case.get_coverage_checked_display()}"
+
+    @admin.display(description=_("member ID"))
+    def insurance_member_id(self, obj: SupportTask) -> str:
+        return obj.request.insurance_member_id or "-"
+
+    @admin.display(description=_("support wanted"))
+    def support_wanted(self, obj: SupportTask) -> str:
+        case = obj.request
+        wanted = [
+            str(SecondOpinionRequest._meta.get_field(name).verbose_name)
+            for name in ("needs_records_help", "needs_travel", "needs_lodging", "needs_financial")
+            if getattr(case, name)
+        ]
+        return ", ".join(wanted) or "-"
+
+
+class SupportTaskInline(StaffInlineMixin, admin.TabularInline):
     model = SupportTask
     extra = 0
     can_delete = False
@@ -117,6 +208,6 @@ class SupportTaskInline(admin.TabularInline):
 
 
 @admin.register(ReferringProvider)
-class ReferringProviderAdmin(admin.ModelAdmin):
+class ReferringProviderAdmin(StaffModelAdmin):
     list_display = ("name", "practice", "npi", "phone", "email")
     search_fields = ("name", "practice", "=npi")

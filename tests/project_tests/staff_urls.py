@@ -108,7 +108,12 @@ def private_storage_in(settings: Any, folder: Path) -> None:
 def build_world(users: dict[str, Any]) -> CaseWorld:
     """Create the case world; `users` maps each role name of ROLE_FIXTURES to its user."""
     supervisor = users["supervisor"]
-    case = make_request(last_name=SENTINEL_SURNAME, needs_records_help=True, needs_travel=True)
+    case = make_request(
+        last_name=SENTINEL_SURNAME,
+        needs_records_help=True,
+        needs_travel=True,
+        insurance_member_id="XJ-WORLD-7",
+    )
     case_assign(case=case, navigator=users["navigator"].navigator, by=supervisor)
     case.refresh_from_db()
     unassigned = make_request(last_name=SENTINEL_SURNAME)

@@ -60,6 +60,10 @@ class Outcome(StrEnum):
 
 # --- The rule table ------------------------------------------------------------------------
 
+# Records staff and advocates hold no permission on requests.secondopinionrequest (roles.py,
+# migration navigators 0007): the case list, case pages and history are refused to them, and
+# they reach a case through their work lists (the record item and support task pages).
+
 # The admin's model pages follow the role's model permissions (roles.py), except what the admin
 # never offers anyone: requests arrive through the public forms, support tasks from the intake
 # answers, emails from the outbox, audit rows from the services; the audit trail is read-only.
@@ -247,27 +251,50 @@ def test_a_navigator_cannot_add_a_record_item_to_another_navigators_case(
     assert RecordItem.objects.filter(request=world.case).count() == before
 
 
-@pytest.mark.parametrize(
-    ("role", "hidden"),
-    [
-        ("records", ["diagnosis"]),
-        ("advocate", ["diagnosis", "document"]),
-    ],
-)
-def test_the_case_page_hides_what_the_role_may_not_see(
-    role: str, hidden: list[str], world: CaseWorld
+@pytest.mark.parametrize("role", ["records", "advocate"])
+@pytest.mark.parametrize("page", ["changelist", "change"])
+def test_records_staff_and_advocates_open_no_case_list_or_case_page(
+    role: str, page: str, world: CaseWorld
 ) -> None:
-    """Records staff and advocates see no diagnosis on the case page; advocates no documents."""
+    """Records staff and advocates reach a case only through their work lists (roles.py)."""
     client = Client()
     client.force_login(world.users[role])
-    response = client.get(
-        reverse("admin:requests_secondopinionrequest_change", args=[world.case.pk])
-    )
+    args = [world.case.pk] if page == "change" else []
+
+    response = client.get(reverse(f"admin:requests_secondopinionrequest_{page}", args=args))
+
+    assert response.status_code == 403
+    assert SENTINEL_SURNAME not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "model", "shown", "hidden"),
+    [
+        ("records", "recorditem", ["identity", "document"], ["diagnosis", "contact"]),
+        ("advocate", "supporttask", ["identity", "contact", "insurance"], ["diagnosis"]),
+    ],
+)
+def test_the_work_list_page_shows_what_the_work_needs_and_no_more(
+    role: str, model: str, shown: list[str], hidden: list[str], world: CaseWorld
+) -> None:
+    """An item's page shows records staff the patient and the case's documents; a task's page
+    shows advocates how to reach the patient and the insurance; neither shows the diagnosis."""
+    client = Client()
+    client.force_login(world.users[role])
+    obj = world.objects[f"requests.{model}"]
+
+    response = client.get(reverse(f"admin:requests_{model}_change", args=[obj.pk]))
     html = response.content.decode()
 
     assert response.status_code == 200
-    assert SENTINEL_SURNAME in html  # the page is the case's
-    if "diagnosis" in hidden:
-        assert DIAGNOSIS_TEXT not in html
-    if "document" in hidden:
-        assert world.document.get_absolute_url() not in html
+    marks = {
+        "identity": SENTINEL_SURNAME,
+        "document": world.document.get_absolute_url(),
+        "diagnosis": DIAGNOSIS_TEXT,
+        "contact": world.case.phone,
+        "insurance": "XJ-WORLD-7",
+    }
+    for part in shown:
+        assert marks[part] in html, part
+    for part in hidden:
+        assert marks[part] not in html, part

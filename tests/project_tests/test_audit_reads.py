@@ -200,6 +200,7 @@ def test_the_address_behind_trusted_proxies_is_kept_and_the_agent_cut(
     """Behind one trusted proxy the client's address is the last forwarded one (not what the
     client wrote before it); a long user agent is cut to its first 300 characters."""
     settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_ADDRESSES = ["10.0.0.2"]
     client = Client()
     client.force_login(world.users["supervisor"])
 

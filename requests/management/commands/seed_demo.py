@@ -12,14 +12,20 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from navigators.models import Navigator
-from navigators.roles import NAVIGATORS, PATIENT_ADVOCATES, RECORDS_STAFF, SUPERVISORS
+from navigators.roles import (
+    NAVIGATORS,
+    PATIENT_ADVOCATES,
+    RECORDS_STAFF,
+    SUPERVISORS,
+    role_grant,
+    superuser_grant,
+)
 from navigators.services import case_assign, case_auto_assign
 from requests.choices import (
     ContactMethod,
@@ -181,9 +187,8 @@ class Command(BaseCommand):
         admin, _created = User.objects.get_or_create(
             username="admin", defaults={"email": "admin@example.org", "first_name": "Admin"}
         )
-        admin.is_staff = admin.is_superuser = True
         admin.set_password(password)
-        admin.save()
+        superuser_grant(admin)
         users = {"admin": admin}
         for username, first, last, role in STAFF:
             user, _created = User.objects.get_or_create(
@@ -197,7 +202,7 @@ class Command(BaseCommand):
             user.is_staff = True
             user.set_password(password)
             user.save()
-            user.groups.set([Group.objects.get(name=role)])
+            role_grant(user, role)
             users[username] = user
             if username in NAVIGATOR_PROFILES:
                 groups, languages, capacity = NAVIGATOR_PROFILES[username]

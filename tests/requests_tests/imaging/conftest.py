@@ -60,6 +60,13 @@ class OrthancServer:
                 self.process.wait()
         self.process = None
 
+    def kill(self) -> None:
+        """Stop Orthanc at once, as a crash or a pulled cable would, mid-request."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
     def get(self, path: str) -> Any:
         """GET a path of the REST API with the test user; None when Orthanc does not answer."""
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}")

@@ -1,17 +1,19 @@
-"""Reading an uploaded disc safely: a .zip, or a folder packed into one as it arrives.
+"""Reading an uploaded disc safely: a .zip, or a folder's files kept one by one.
 
 Nothing is ever extracted to a file system: members are streamed out of the zip one at a
-time. Hostile archives are still refused outright, with a sentence the uploader can act on,
-because a disc that holds them was not made by a radiology department: names that climb
-out of the folder (`../`, absolute paths, drive letters), links, archives inside the
-archive, password-protected members, and zip bombs (by the total uncompressed size and by
-the compression ratio). The sizes a zip declares are binding: `zipfile` never returns more
-bytes of a member than its header announced (and checks its CRC), so the checks below, made
-on the central directory before any byte is decompressed, cannot be talked round.
+time, and a folder's files are read where they were stored. Hostile archives are still
+refused outright, with a sentence the uploader can act on, because a disc that holds them
+was not made by a radiology department: names that climb out of the folder (`../`, absolute
+paths, drive letters), links, archives inside the archive, password-protected members, and
+zip bombs (by the total uncompressed size and by the compression ratio). The sizes a zip
+declares are binding: `zipfile` never returns more bytes of a member than its header
+announced (and checks its CRC), so the checks below, made on the central directory before
+any byte is decompressed, cannot be talked round.
 """
 
 from __future__ import annotations
 
+import json
 import stat
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -20,6 +22,9 @@ from pathlib import PurePosixPath
 from typing import IO
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.utils.translation import gettext as _
 
 # More files than any disc holds (a whole-body CT set is a few thousand): the cost of
@@ -28,7 +33,7 @@ MAX_FILES = 100_000
 # The compression ratio is judged on members at least this large, and on the whole
 # archive past that size: a small text file of spaces compresses a hundredfold and is harmless.
 RATIO_FLOOR = 1024 * 1024
-CHUNK = 1024 * 1024
+MANIFEST = "manifest.json"
 # File name endings and leading bytes of archives (zip, gzip, bzip2, xz, 7-Zip, RAR, tar).
 ARCHIVE_SUFFIXES = (".zip", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".tar", ".iso", ".dmg")
 ARCHIVE_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"7z\xbc\xaf")
@@ -109,32 +114,68 @@ def too_large_refused() -> ArchiveRefused:
     )
 
 
-def pack_folder(files: Iterable[tuple[str, IO[bytes]]], target: IO[bytes]) -> tuple[int, int]:
-    """Write a folder's files (relative name, file) into `target` as an uncompressed zip.
+def store_folder(
+    files: Iterable[tuple[str, IO[bytes]]], storage: Storage, prefix: str
+) -> tuple[int, int]:
+    """Keep a folder's files (relative name, file) under `prefix` in `storage`, file by file.
 
-    Returns (file count, total bytes). A browser's directory picker sends no links, but
-    the names come from the client and are checked as a zip's would be.
+    Returns (file count, total bytes). Each file keeps a random storage name; its name on
+    the disc goes into the folder's manifest, written last. A file Django already spooled to
+    disk is moved, not copied, where the storage is on the same file system. A browser's
+    directory picker sends no links, but the names come from the client and are checked as
+    a zip's would be.
     """
     limit = max_bytes()
-    total = count = 0
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for raw_name, source in files:
+    total = 0
+    manifest: list[list[object]] = []
+    try:
+        for index, (raw_name, source) in enumerate(files):
             name = clean_member_name(raw_name)
-            count += 1
-            if count > MAX_FILES:
+            if index >= MAX_FILES:
                 raise ArchiveRefused(_("The disc has more files than we can read."), "too_many")
             head = source.read(HEAD_SIZE)
+            source.seek(0)
             if looks_like_archive(name, head):
                 raise nested_refused()
-            with archive.open(zipfile.ZipInfo(name), "w", force_zip64=True) as member:
-                chunk = head
-                while chunk:
-                    total += len(chunk)
-                    if total > limit:
-                        raise too_large_refused()
-                    member.write(chunk)
-                    chunk = source.read(CHUNK)
-    return count, total
+            size = getattr(source, "size", None)
+            if size is not None and total + size > limit:
+                raise too_large_refused()
+            stored = storage.save(f"{prefix}/{index:06d}", File(source))
+            size = storage.size(stored) if size is None else size
+            manifest.append([name, stored, size])
+            total += size
+            if total > limit:
+                raise too_large_refused()
+    except ArchiveRefused:
+        for _name, stored, _size in manifest:
+            storage.delete(stored)
+        raise
+    storage.save(f"{prefix}/{MANIFEST}", ContentFile(json.dumps(manifest).encode()))
+    return len(manifest), total
+
+
+class StoredFolder:
+    """A folder kept file by file in private storage, read like a zip (see store_folder)."""
+
+    def __init__(self, storage: Storage, prefix: str) -> None:
+        self._storage = storage
+        with storage.open(f"{prefix}/{MANIFEST}", "rb") as manifest:
+            entries = json.load(manifest)
+        self._stored = {name: stored for name, stored, _size in entries}
+        self.members = [Member(name, size) for name, _stored, size in entries]
+
+    def __enter__(self) -> StoredFolder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def open(self, name: str) -> IO[bytes]:
+        return self._storage.open(self._stored[name], "rb")
+
+    def stored_names(self) -> list[str]:
+        """Return every storage name of the folder (its files), for retention."""
+        return list(self._stored.values())
 
 
 class DiscArchive:

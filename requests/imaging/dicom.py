@@ -23,7 +23,7 @@ import pydicom
 from django.utils.translation import gettext as _
 from pydicom.errors import InvalidDicomError
 
-from .archive import HEAD_SIZE, DiscArchive, looks_like_archive, nested_refused
+from .archive import HEAD_SIZE, DiscArchive, StoredFolder, looks_like_archive, nested_refused
 
 logger = logging.getLogger(__name__)
 
@@ -114,13 +114,17 @@ def quiet_pydicom() -> Iterator[None]:
         pydicom_logger.disabled = disabled
 
 
-def read_disc(archive: DiscArchive, progress: Callable[[int], None] | None = None) -> DiscReading:
+def read_disc(
+    archive: DiscArchive | StoredFolder, progress: Callable[[int], None] | None = None
+) -> DiscReading:
     """Read every file of the disc; group its images into studies and series."""
     with quiet_pydicom():
         return _read_disc(archive, progress)
 
 
-def _read_disc(archive: DiscArchive, progress: Callable[[int], None] | None) -> DiscReading:
+def _read_disc(
+    archive: DiscArchive | StoredFolder, progress: Callable[[int], None] | None
+) -> DiscReading:
     reading = DiscReading()
     seen: set[str] = set()
     promised: list[str] = []

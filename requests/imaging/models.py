@@ -45,8 +45,10 @@ class ImagingUpload(models.Model):
     storage_name = models.CharField(max_length=200)
     size = models.PositiveBigIntegerField(default=0)
     state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVED)
-    # Why it was refused, in a plain sentence the uploader can act on.
+    # Why it was refused, in a plain sentence the uploader can act on (in English, as the
+    # worker wrote it), and the kind of refusal, for a page to say it in the reader's language.
     reason = models.TextField(blank=True)
+    reason_code = models.CharField(max_length=20, blank=True)
     file_count = models.PositiveIntegerField(default=0)
     dicom_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)

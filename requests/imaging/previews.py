@@ -61,7 +61,7 @@ def _render(stream: IO[bytes]) -> bytes:
         image = Image.fromarray(_to_bytes(pixels))
     image.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE))
     output = io.BytesIO()
-    image.save(output, format="PNG", optimize=True)
+    image.save(output, format="PNG")
     return output.getvalue()
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import io
 import logging
-import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import IO
 
@@ -29,7 +29,15 @@ from requests.audit import audit_record
 from requests.models import AuditEvent, RecordItem, SecondOpinionRequest, private_storage
 from requests.outbox import enqueue_on_commit
 
-from .archive import ArchiveRefused, DiscArchive, max_bytes, pack_folder, too_large_refused
+from .archive import (
+    MANIFEST,
+    ArchiveRefused,
+    DiscArchive,
+    StoredFolder,
+    max_bytes,
+    store_folder,
+    too_large_refused,
+)
 from .dicom import DiscReading, StudyReading, read_disc
 from .matching import study_matches
 from .models import ImagingSeries, ImagingStudy, ImagingUpload
@@ -59,30 +67,28 @@ def imaging_upload_receive(
     """Keep an uploaded disc in private storage and queue its reading.
 
     `files` is one `.zip`, or the files of a folder with their paths relative to it (the
-    browser's directory picker). A folder is packed into an uncompressed zip on the way,
-    so that the reading has one format to trust. Files are streamed, never held whole in
-    memory. `by` is the staff member who uploaded it, None for the patient.
+    browser's directory picker), kept file by file under one random folder name. Files are
+    streamed (or moved, when Django spooled them to disk), never held whole in memory.
+    `by` is the staff member who uploaded it, None for the patient.
     """
     if not files:
         raise ValidationError(_("Choose the disc's folder or a .zip of it."), code="empty")
     sizes = [getattr(source, "size", None) for _name, source in files]
     if all(size is not None for size in sizes) and sum(sizes) > max_bytes():
         raise ValidationError(too_large_refused().message, code="too_large")
-    name = f"imaging/{uuid.uuid4().hex}.zip"
+    name = f"imaging/{uuid.uuid4().hex}"
     first_name, first = files[0]
     head = first.read(4)
     first.seek(0)
     try:
         if len(files) == 1 and (head == ZIP_MAGIC or first_name.lower().endswith(".zip")):
             source = ImagingUpload.Source.ZIP
-            size = sizes[0] if sizes[0] is not None else 0
-            stored = private_storage.save(name, File(first))
+            stored = private_storage.save(f"{name}.zip", File(first))
+            size = private_storage.size(stored)
         else:
             source = ImagingUpload.Source.FOLDER
-            with tempfile.TemporaryFile() as packed:
-                _count, size = pack_folder(files, packed)
-                packed.seek(0)
-                stored = private_storage.save(name, File(packed))
+            _count, size = store_folder(files, private_storage, name)
+            stored = name
     except ArchiveRefused as refused:
         raise ValidationError(refused.message, code=refused.code) from refused
     upload = ImagingUpload.objects.create(
@@ -102,6 +108,20 @@ def imaging_upload_receive(
     return upload
 
 
+@contextmanager
+def open_disc(upload: ImagingUpload) -> Iterator[DiscArchive | StoredFolder]:
+    """Open an upload's files for reading, whether it came as a .zip or as a folder."""
+    if upload.source == ImagingUpload.Source.ZIP:
+        with (
+            private_storage.open(upload.storage_name, "rb") as stored,
+            DiscArchive(stored) as archive,
+        ):
+            yield archive
+    else:
+        with StoredFolder(private_storage, upload.storage_name) as folder:
+            yield folder
+
+
 def imaging_upload_process(*, upload_id: int, now: datetime | None = None) -> ImagingUpload:
     """Read a received disc: refuse it, or index its studies and match them to the case.
 
@@ -117,26 +137,26 @@ def imaging_upload_process(*, upload_id: int, now: datetime | None = None) -> Im
         return upload
     key = progress_key(upload.pk)
     try:
-        with (
-            private_storage.open(upload.storage_name, "rb") as stored,
-            DiscArchive(stored) as archive,
-        ):
+        with open_disc(upload) as archive:
             reading = read_disc(
                 archive, progress=lambda n: cache.set(key, n, timeout=PROGRESS_SECONDS)
             )
             previews = _render_previews(upload, archive, reading)
     except ArchiveRefused as refused:
-        return _upload_refuse(upload=upload, reason=refused.message, now=now)
+        return _upload_refuse(upload=upload, reason=refused.message, code=refused.code, now=now)
     cache.set(key, reading.file_count, timeout=PROGRESS_SECONDS)
     return _upload_record(upload=upload, reading=reading, previews=previews, now=now)
 
 
 @transaction.atomic
-def _upload_refuse(*, upload: ImagingUpload, reason: str, now: datetime) -> ImagingUpload:
+def _upload_refuse(
+    *, upload: ImagingUpload, reason: str, code: str, now: datetime
+) -> ImagingUpload:
     upload.state = ImagingUpload.State.REFUSED
     upload.reason = reason
+    upload.reason_code = code
     upload.processed_at = now
-    upload.save(update_fields=["state", "reason", "processed_at"])
+    upload.save(update_fields=["state", "reason", "reason_code", "processed_at"])
     return upload
 
 
@@ -169,9 +189,10 @@ def _upload_record(
             if reading.file_count
             else _("The upload is empty: it holds no files.")
         )
+        upload.reason_code = "no_images" if reading.file_count else "empty"
     else:
         upload.state = ImagingUpload.State.DONE
-        upload.reason = ""
+        upload.reason = upload.reason_code = ""
     upload.save()
     for study_reading in reading.studies.values():
         _study_record(case=case, upload=upload, reading=study_reading, previews=previews, now=now)
@@ -286,11 +307,11 @@ def _imaging_item_receive(
 
 
 def _render_previews(
-    upload: ImagingUpload, archive: DiscArchive, reading: DiscReading
+    upload: ImagingUpload, archive: DiscArchive | StoredFolder, reading: DiscReading
 ) -> dict[str, tuple[str, str]]:
     """Render each series' middle image to PNG in private storage: {series UID: (name, note)}."""
     previews = {}
-    folder = upload.storage_name.rsplit(".", 1)[0]
+    folder = upload.storage_name.removesuffix(".zip")
     for study in reading.studies.values():
         for index, series in enumerate(study.series.values()):
             ordered = series.ordered()
@@ -367,10 +388,7 @@ def imaging_send_to_orthanc(*, study_id: int, now: datetime | None = None) -> in
     with client:
         for upload_id in sorted({s.upload_id for s in series_list}):
             upload = next(s.upload for s in series_list if s.upload_id == upload_id)
-            with (
-                private_storage.open(upload.storage_name, "rb") as stored,
-                DiscArchive(stored) as archive,
-            ):
+            with open_disc(upload) as archive:
                 for series in (s for s in series_list if s.upload_id == upload_id):
                     for member, _sop_uid, size in series.instances:
                         with archive.open(member) as stream:
@@ -388,9 +406,14 @@ def _study_sent(
 ) -> None:
     for series_pk, series_orthanc_id in series_ids.items():
         ImagingSeries.objects.filter(pk=series_pk).update(orthanc_id=series_orthanc_id)
-    ImagingStudy.objects.filter(pk=study_id).update(
-        send_state=Send.SENT, orthanc_id=orthanc_id, sent_at=now or timezone.now()
-    )
+    study = ImagingStudy.objects.select_for_update().get(pk=study_id)
+    study.orthanc_id = orthanc_id
+    # A series added by another disc while this one was sending is not in Orthanc yet: the
+    # study stays pending for the task that disc queued.
+    if not study.series.filter(orthanc_id="").exists():
+        study.send_state = Send.SENT
+        study.sent_at = now or timezone.now()
+    study.save(update_fields=["orthanc_id", "send_state", "sent_at"])
 
 
 def imaging_case_purge(*, case: SecondOpinionRequest) -> int:
@@ -409,7 +432,13 @@ def imaging_case_purge(*, case: SecondOpinionRequest) -> int:
     for upload in case.imaging_uploads.all():
         for series in upload.series.exclude(preview_storage_name=""):
             private_storage.delete(series.preview_storage_name)
-        private_storage.delete(upload.storage_name)
+        if upload.source == ImagingUpload.Source.FOLDER:
+            with open_disc(upload) as folder:
+                for name in folder.stored_names():
+                    private_storage.delete(name)
+            private_storage.delete(f"{upload.storage_name}/{MANIFEST}")
+        else:
+            private_storage.delete(upload.storage_name)
     with transaction.atomic():
         case.imaging_uploads.all().delete()
     return len(studies)

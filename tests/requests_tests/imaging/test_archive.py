@@ -7,13 +7,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 
 from requests.imaging.archive import (
     ArchiveRefused,
     DiscArchive,
+    StoredFolder,
     clean_member_name,
     looks_like_archive,
-    pack_folder,
+    store_folder,
 )
 from tests.dicom_files import write_disc, zip_folder, zip_with
 
@@ -127,20 +129,27 @@ def test_a_file_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
         open_zip(path)
 
 
-def test_a_folder_is_packed_with_its_relative_names(tmp_path: Path) -> None:
-    """A folder's files become an uncompressed zip with the same relative names."""
-    target = io.BytesIO()
-    count, total = pack_folder(
+def test_a_folder_is_kept_file_by_file_with_its_relative_names(tmp_path: Path) -> None:
+    """A folder's files are stored under random names and read back by their disc names."""
+    storage = FileSystemStorage(location=tmp_path)
+    count, total = store_folder(
         [("DISC/DICOM/IM1", io.BytesIO(b"a" * 10)), ("DISC/autorun.inf", io.BytesIO(b"b"))],
-        target,
+        storage,
+        "imaging/abc",
     )
     assert (count, total) == (2, 11)
-    target.seek(0)
-    with DiscArchive(target) as archive:
-        assert [(m.name, m.size) for m in archive.members] == [
+    assert sorted(p.name for p in (tmp_path / "imaging" / "abc").iterdir()) == [
+        "000000",
+        "000001",
+        "manifest.json",
+    ]
+    with StoredFolder(storage, "imaging/abc") as folder:
+        assert [(m.name, m.size) for m in folder.members] == [
             ("DISC/DICOM/IM1", 10),
             ("DISC/autorun.inf", 1),
         ]
+        with folder.open("DISC/DICOM/IM1") as stream:
+            assert stream.read() == b"a" * 10
 
 
 @pytest.mark.parametrize(
@@ -152,12 +161,15 @@ def test_a_folder_is_packed_with_its_relative_names(tmp_path: Path) -> None:
         ([("DISC/IM1", bytes(700)), ("DISC/IM2", bytes(700))], "too_large"),
     ],
 )
-def test_a_hostile_folder_is_refused_while_packed(settings, files, code) -> None:
-    """Names sent by the browser are checked like a zip's, and so are contents and size."""
+def test_a_hostile_folder_is_refused_while_stored(tmp_path: Path, settings, files, code) -> None:
+    """Names sent by the browser are checked like a zip's, and so are contents and size;
+    what was stored before the refusal is removed."""
     settings.IMAGING_MAX_BYTES = 1000
+    storage = FileSystemStorage(location=tmp_path)
     with pytest.raises(ArchiveRefused) as refused:
-        pack_folder([(name, io.BytesIO(data)) for name, data in files], io.BytesIO())
+        store_folder([(name, io.BytesIO(data)) for name, data in files], storage, "imaging/x")
     assert refused.value.code == code
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 
 
 def test_clean_names_drop_dots_and_empty_parts() -> None:

@@ -194,6 +194,7 @@ def test_a_hostile_zip_is_refused_with_a_clear_reason(tmp_path, members, links, 
     upload = process(receive_zip(case, zip_with(tmp_path / "h.zip", members, links=links)))
     assert upload.state == ImagingUpload.State.REFUSED
     assert message in upload.reason
+    assert upload.reason_code in {"traversal", "link", "nested", "bomb"}
     assert not ImagingStudy.objects.filter(request=case).exists()
 
 
@@ -227,6 +228,7 @@ def test_an_empty_disc_is_explained(tmp_path) -> None:
     assert upload.state == ImagingUpload.State.REFUSED
     assert "no medical images among the 2 files" in upload.reason
     assert "folder usually named DICOM" in upload.reason
+    assert upload.reason_code == "no_images"
     assert upload.skipped_count == 2
 
 

@@ -15,6 +15,7 @@ from requests.imaging.services import (
     imaging_upload_process,
     imaging_upload_receive,
 )
+from requests.imaging.tasks import imaging_send_task
 from tests.conftest import free_port, make_request
 from tests.dicom_files import write_disc, zip_folder
 
@@ -103,3 +104,26 @@ def test_while_orthanc_is_down_the_study_waits(tmp_path, orthanc: OrthancServer,
     assert study.send_state == ImagingStudy.Send.PENDING
     orthanc.start()
     assert imaging_send_to_orthanc(study_id=study.pk) == 4
+
+
+def test_the_viewer_and_dicomweb_plugins_are_loaded(orthanc: OrthancServer) -> None:
+    """Debian's orthanc-webviewer and orthanc-dicomweb load with the test configuration."""
+    plugins = orthanc.get("/plugins")
+    if not plugins:
+        pytest.skip("Debian's orthanc-webviewer and orthanc-dicomweb are not installed")
+    assert {"web-viewer", "dicom-web"} <= set(plugins)
+
+
+@pytest.mark.django_db
+def test_the_send_task_in_process_leaves_the_study_waiting(tmp_path, settings) -> None:
+    """Without a worker (no REDIS_URL) an outage does not fail the caller: the study waits."""
+    settings.ORTHANC_URL = f"http://u:p@127.0.0.1:{free_port()}"
+    case = make_request()
+    disc = write_disc(tmp_path / "disc", series=(("CT", 2),))
+    with zip_folder(disc.folder, tmp_path / "d.zip").open("rb") as stream:
+        upload = imaging_upload_receive(case=case, files=[("d.zip", stream)])
+    imaging_upload_process(upload_id=upload.pk)
+    study = ImagingStudy.objects.get(request=case)
+    assert imaging_send_task.delay(study.pk).get() == 0
+    study.refresh_from_db()
+    assert study.send_state == ImagingStudy.Send.PENDING

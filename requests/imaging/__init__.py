@@ -7,6 +7,7 @@ from .matching import MatchResult, names_match, study_matches
 from .orthanc import OrthancClient, OrthancError, OrthancUnavailable
 from .services import (
     imaging_case_purge,
+    imaging_requeue,
     imaging_send_to_orthanc,
     imaging_study_decide,
     imaging_upload_process,
@@ -20,6 +21,7 @@ __all__ = [
     "OrthancError",
     "OrthancUnavailable",
     "imaging_case_purge",
+    "imaging_requeue",
     "imaging_send_to_orthanc",
     "imaging_study_decide",
     "imaging_upload_process",

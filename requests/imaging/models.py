@@ -65,6 +65,14 @@ class ImagingUpload(models.Model):
         verbose_name = _("imaging upload")
         verbose_name_plural = _("imaging uploads")
         ordering = ["created_at", "pk"]
+        indexes = [
+            # imaging_requeue_task: uploads whose reading was lost.
+            models.Index(
+                fields=["created_at"],
+                name="imaging_upload_unread_idx",
+                condition=models.Q(state__in=["received", "processing"]),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(state__in=["received", "processing", "done", "refused"]),
@@ -116,6 +124,8 @@ class ImagingStudy(models.Model):
     decision_reason = models.TextField(blank=True)
     send_state = models.CharField(max_length=8, choices=Send.choices, blank=True, default="")
     orthanc_id = models.CharField(max_length=64, blank=True)
+    # When a send last started: imaging_requeue queues again a study whose task was lost.
+    send_attempted_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -136,6 +146,12 @@ class ImagingStudy(models.Model):
                 fields=["created_at"],
                 name="imaging_study_held_idx",
                 condition=models.Q(match_state="held"),
+            ),
+            # imaging_requeue_task: studies still waiting for the image server.
+            models.Index(
+                fields=["send_attempted_at"],
+                name="imaging_study_send_idx",
+                condition=models.Q(send_state="pending"),
             ),
         ]
 

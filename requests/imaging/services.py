@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,11 +51,21 @@ Match = ImagingStudy.Match
 Send = ImagingStudy.Send
 ZIP_MAGIC = b"PK\x03\x04"
 PROGRESS_SECONDS = 6 * 3600
+PROGRESS_EVERY = 50
+# A reading or a send not finished this long after it started (or was queued) was lost with
+# its worker or its broker message: longer than the task's time limit plus the longest
+# retry wait, so a task still alive is never doubled.
+LOST_AFTER = timedelta(hours=2)
 
 
 def progress_key(upload_id: int) -> str:
     """Return the cache key under which a disc's reading progress is kept (files read)."""
     return f"imaging:progress:{upload_id}"
+
+
+def send_progress_key(study_id: int) -> str:
+    """Return the cache key under which a study's sending progress is kept (instances sent)."""
+    return f"imaging:send:{study_id}"
 
 
 @transaction.atomic
@@ -381,7 +392,9 @@ def imaging_send_to_orthanc(*, study_id: int, now: datetime | None = None) -> in
     client = OrthancClient.from_settings()
     if client is None:
         return 0
-    new = 0
+    ImagingStudy.objects.filter(pk=study.pk).update(send_attempted_at=timezone.now())
+    key = send_progress_key(study.pk)
+    new = done = 0
     study_orthanc_id = ""
     series_ids: dict[int, str] = {}
     series_list = list(study.series.select_related("upload").order_by("upload_id", "pk"))
@@ -394,8 +407,12 @@ def imaging_send_to_orthanc(*, study_id: int, now: datetime | None = None) -> in
                         with archive.open(member) as stream:
                             stored_instance = client.store(stream, length=size)
                         new += not stored_instance.already_stored
+                        done += 1
+                        if done % PROGRESS_EVERY == 0:
+                            cache.set(key, done, timeout=PROGRESS_SECONDS)
                         study_orthanc_id = stored_instance.study_id
                         series_ids[series.pk] = stored_instance.series_id
+    cache.set(key, done, timeout=PROGRESS_SECONDS)
     _study_sent(study_id=study.pk, orthanc_id=study_orthanc_id, series_ids=series_ids, now=now)
     return new
 
@@ -442,3 +459,36 @@ def imaging_case_purge(*, case: SecondOpinionRequest) -> int:
     with transaction.atomic():
         case.imaging_uploads.all().delete()
     return len(studies)
+
+
+def imaging_requeue(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Queue again the readings and sends whose task was lost; return how many were queued.
+
+    Both tasks are safe to run twice, so a requeue that races a slow task costs time, never
+    a duplicate.
+    """
+    from .tasks import imaging_send_task, imaging_upload_process_task
+
+    cutoff = (now or timezone.now()) - LOST_AFTER
+    uploads = list(
+        ImagingUpload.objects.filter(
+            Q(state=ImagingUpload.State.RECEIVED, created_at__lt=cutoff)
+            | Q(state=ImagingUpload.State.PROCESSING, processing_started_at__lt=cutoff)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    studies = list(
+        ImagingStudy.objects.filter(send_state=Send.PENDING, match_state=Match.MATCHED)
+        .filter(
+            Q(send_attempted_at__lt=cutoff)
+            | Q(send_attempted_at__isnull=True, created_at__lt=cutoff)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for upload_id in uploads:
+        enqueue_on_commit(imaging_upload_process_task, upload_id)
+    for study_id in studies:
+        enqueue_on_commit(imaging_send_task, study_id)
+    return len(uploads) + len(studies)

@@ -8,7 +8,7 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from .orthanc import OrthancUnavailable
-from .services import imaging_send_to_orthanc, imaging_upload_process
+from .services import imaging_requeue, imaging_send_to_orthanc, imaging_upload_process
 
 # Reading a 2 GB disc and sending it takes minutes, not the two of the project's default.
 TIME_LIMIT = 3600
@@ -59,3 +59,9 @@ def imaging_send_task(self: Task, study_id: int) -> int:
             countdown=_backoff(self.request.retries),
             max_retries=settings.IMAGING_SEND_MAX_RETRIES,
         ) from exc
+
+
+@shared_task
+def imaging_requeue_task() -> int:
+    """Queue again the readings and sends whose task was lost (beat, every ten minutes)."""
+    return imaging_requeue()

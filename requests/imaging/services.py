@@ -152,7 +152,12 @@ def imaging_upload_process(*, upload_id: int, now: datetime | None = None) -> Im
             reading = read_disc(
                 archive, progress=lambda n: cache.set(key, n, timeout=PROGRESS_SECONDS)
             )
-            previews = _render_previews(upload, archive, reading)
+            known = set(
+                ImagingSeries.objects.filter(study__request_id=upload.request_id).values_list(
+                    "study__study_uid", "series_uid"
+                )
+            )
+            previews = _render_previews(upload, archive, reading, known)
     except ArchiveRefused as refused:
         return _upload_refuse(upload=upload, reason=refused.message, code=refused.code, now=now)
     cache.set(key, reading.file_count, timeout=PROGRESS_SECONDS)
@@ -318,13 +323,22 @@ def _imaging_item_receive(
 
 
 def _render_previews(
-    upload: ImagingUpload, archive: DiscArchive | StoredFolder, reading: DiscReading
+    upload: ImagingUpload,
+    archive: DiscArchive | StoredFolder,
+    reading: DiscReading,
+    known: set[tuple[str, str]],
 ) -> dict[str, tuple[str, str]]:
-    """Render each series' middle image to PNG in private storage: {series UID: (name, note)}."""
+    """Render each new series' middle image to PNG in private storage.
+
+    Returns {series UID: (storage name, note)}; series the case already has (`known`, as
+    (study UID, series UID)) keep the preview they have.
+    """
     previews = {}
     folder = upload.storage_name.removesuffix(".zip")
     for study in reading.studies.values():
         for index, series in enumerate(study.series.values()):
+            if (study.study_uid, series.series_uid) in known:
+                continue
             ordered = series.ordered()
             member = ordered[len(ordered) // 2][0]
             try:

@@ -260,6 +260,8 @@ def test_the_same_study_uploaded_again_adds_only_new_series(tmp_path) -> None:
     study = ImagingStudy.objects.get(request=case)
     assert (study.series_count, study.instance_count) == (1, 3)
     assert ImagingUpload.objects.filter(request=case, state="done").count() == 2
+    previews = list(Path(private_storage.location).rglob("*.png"))
+    assert len(previews) == 1  # the known series was not rendered again
 
 
 def test_a_staff_upload_is_audited_and_processing_queued_after_commit(

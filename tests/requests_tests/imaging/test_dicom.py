@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import warnings
 from datetime import date
 from pathlib import Path
 
@@ -133,3 +134,20 @@ def test_a_renamed_archive_on_the_disc_refuses_it(tmp_path: Path) -> None:
 )
 def test_parse_date(value, expected) -> None:
     assert parse_date(value) == expected
+
+
+def test_reading_a_damaged_disc_logs_no_file_names_or_values(tmp_path: Path, caplog) -> None:
+    """pydicom's own warnings quote file names and values (PHI): none reach the log."""
+    good = instance_bytes(make_instance(study_uid="1.2.3", series_uid="1.2.3.4"))
+    path = zip_with(
+        tmp_path / "d.zip",
+        {"LOPEZ_MARIA/IM1": good[:132] + b"\xff" * 40, "LOPEZ_MARIA/IM2": good[:-10]},
+    )
+    caplog.set_level("DEBUG")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reading = read_zip(path)
+    assert reading.skipped_count + reading.dicom_count == 2
+    assert not caught
+    assert "LOPEZ" not in caplog.text
+    assert "MARIA" not in caplog.text

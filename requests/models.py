@@ -963,3 +963,6 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state})"
+
+
+from .imaging.models import ImagingSeries, ImagingStudy, ImagingUpload  # noqa: E402,F401

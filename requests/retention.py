@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from .audit import audit_record
 from .choices import Status
+from .imaging.services import imaging_case_purge
 from .models import AuditEvent, SecondOpinionRequest
 
 ANONYMOUS = "Anonymised"
@@ -78,6 +79,8 @@ def _anonymise(case: SecondOpinionRequest, now: datetime) -> None:
     case.appointments.update(clinician="", location="")
     case.notifications.update(recipient="", context={})
     case.status_links.all().delete()
+    # The images hold the patient's name and birth date as read from the disc.
+    imaging_case_purge(case=case)
     files = [document.file for document in case.documents.all()]
     case.documents.all().delete()
     # The files go once the rows are gone for good.

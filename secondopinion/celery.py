@@ -12,3 +12,4 @@ app = Celery("secondopinion")
 # Every CELERY_* setting in settings.py configures the app; nothing is set here.
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["requests.imaging"])

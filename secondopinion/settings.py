@@ -221,6 +221,18 @@ RECORDS_DIGEST_HOUR = env_int("RECORDS_DIGEST_HOUR", 7, minimum=0)
 RETENTION_DAYS = env_int("RETENTION_DAYS", 365, minimum=1)
 PATIENT_ACCESS_PHONE = env_str("PATIENT_ACCESS_PHONE", "833-773-3111")
 PROGRAM_NAME = "Cancer Second Opinion Program"
+# Imaging discs (requests/imaging): the DICOM server that keeps them, unset to keep them in
+# private storage only (with previews rendered by the portal); its URL carries the
+# credentials, http://user:password@127.0.0.1:8042, and it is never exposed to the internet.
+ORTHANC_URL = env_str("ORTHANC_URL", "")
+# A disc larger than this once unpacked is refused, and so is a .zip that unpacks to more
+# than this many times its size (a zip bomb; DICOM compresses two to five times).
+IMAGING_MAX_BYTES = env_int("IMAGING_MAX_BYTES", 2 * 1024**3, minimum=1)
+IMAGING_MAX_RATIO = env_int("IMAGING_MAX_RATIO", 100, minimum=2)
+# Sending to Orthanc is retried this many times, the first after this many seconds and each
+# next one twice as long (at most 30 minutes): about a day of outage in all.
+IMAGING_SEND_MAX_RETRIES = env_int("IMAGING_SEND_MAX_RETRIES", 50, minimum=0)
+IMAGING_RETRY_BACKOFF = env_int("IMAGING_RETRY_BACKOFF", 10, minimum=1)
 
 # --- Celery -------------------------------------------------------------------------------
 
@@ -421,6 +433,12 @@ CELERY_BEAT_SCHEDULE["document-scan-requeue"] = {
     "task": "requests.tasks.document_scan_requeue_task",
     "schedule": 300.0,
     "options": {"expires": 290},
+}
+# Imaging readings and sends whose task was lost (requests.imaging.imaging_requeue).
+CELERY_BEAT_SCHEDULE["imaging-requeue"] = {
+    "task": "requests.imaging.tasks.imaging_requeue_task",
+    "schedule": 600.0,
+    "options": {"expires": 300},
 }
 
 # --- Security -----------------------------------------------------------------------------

@@ -174,6 +174,9 @@ def test_following_the_readme_from_a_fresh_clone_serves_spanish(
         env[name] = LOCAL_VALUES[name]() if name in LOCAL_VALUES else value
     env["DATABASE_URL"] = database_url
     env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
+    # Set in this process by the browser tests' conftest; a deployment never has it (and
+    # check --deploy rightly fails on it).
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
     for args in steps.manage:
         result = subprocess.run(

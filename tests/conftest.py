@@ -28,6 +28,7 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.utils import translation
 
 from navigators.models import Navigator
 from navigators.roles import (
@@ -91,6 +92,16 @@ def require_chromium() -> None:
 
 
 # --- Celery: eager by default, a real worker on demand -------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language: a request in Spanish leaves Spanish active in
+    this thread (LocaleMiddleware activates it and nothing deactivates it), which would change
+    the messages of the next test's forms."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

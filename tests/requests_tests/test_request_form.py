@@ -13,7 +13,9 @@ from tests.conftest import form_data
 
 pytestmark = pytest.mark.django_db
 
-TOMORROW = (timezone.localdate() + timedelta(days=1)).isoformat()
+# Resolved when the post is built, not at import: a run that crosses midnight must still
+# post a date in the future.
+TOMORROW = "tomorrow"
 
 # field, bad value (None removes the field), words of the message shown next to it
 RULES = [
@@ -153,6 +155,8 @@ def _post(**overrides: object) -> dict[str, object]:
     for key, value in overrides.items():
         if value is None:
             data.pop(key, None)
+        elif value == TOMORROW:
+            data[key] = (timezone.localdate() + timedelta(days=1)).isoformat()
         else:
             data[key] = value
     return data

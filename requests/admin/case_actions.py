@@ -28,9 +28,9 @@ from navigators.access import (
 )
 from navigators.services import case_assign, case_take
 
+from ..forms import AppointmentForm, AppointmentMoveForm, AssignForm, TransitionForm
 from ..models import Appointment, SecondOpinionRequest
 from ..services import appointment_book, appointment_cancel, appointment_move, case_transition
-from ..staff_forms import AppointmentForm, AppointmentMoveForm, AssignForm, TransitionForm
 
 
 class CaseActionsMixin:

@@ -31,18 +31,11 @@ from navigators.access import (
 from secondopinion.pagination import EstimatedCountPaginator
 from secondopinion.staff_admin import StaffInlineMixin, StaffModelAdmin
 
-from ..audit import audit_record
 from ..documents import document_store, validate_upload
-from ..models import (
-    OPEN_STATUSES,
-    AuditEvent,
-    Document,
-    RecordItem,
-    SecondOpinionRequest,
-    normalise_reference,
-)
-from ..records import OUTSTANDING, RECORD_FIELDS, record_item_save, record_items_mark
+from ..models import Document, RecordItem, SecondOpinionRequest, normalise_reference
+from ..records import RECORD_FIELDS, record_item_save, record_items_mark
 from ..targets import days_left
+from .filters import AgeFilter, ChaseFilter, OutstandingFilter
 from .search import ReferenceSearchMixin
 
 EDITABLE = tuple(RECORD_FIELDS)
@@ -67,78 +60,6 @@ class CaseReferenceField(forms.ModelChoiceField):
         if isinstance(value, str):
             value = normalise_reference(value)
         return super().to_python(value)
-
-
-class ChaseFilter(admin.SimpleListFilter):
-    title = _("to chase")
-    parameter_name = "chase"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [
-            ("yes", _("Requested over %(n)d days ago") % {"n": settings.RECORDS_FOLLOW_UP_DAYS})
-        ]
-
-    def queryset(
-        self, request: HttpRequest, queryset: QuerySet[RecordItem]
-    ) -> QuerySet[RecordItem]:
-        if self.value() == "yes":
-            cutoff = timezone.now() - timedelta(days=settings.RECORDS_FOLLOW_UP_DAYS)
-            return queryset.filter(status=RecordItem.State.REQUESTED, requested_at__lt=cutoff)
-        return queryset
-
-
-class AgeFilter(admin.SimpleListFilter):
-    title = _("age")
-    parameter_name = "age"
-    BANDS = {"0-2": (0, 2), "3-5": (3, 5), "6+": (6, None)}
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [
-            ("0-2", _("Listed 0 to 2 days ago")),
-            ("3-5", _("3 to 5 days ago")),
-            ("6+", _("6 days ago or more")),
-        ]
-
-    def queryset(
-        self, request: HttpRequest, queryset: QuerySet[RecordItem]
-    ) -> QuerySet[RecordItem]:
-        band = self.BANDS.get(self.value() or "")
-        if band is None:
-            return queryset
-        now = timezone.now()
-        newest, oldest = band
-        queryset = queryset.filter(created_at__lte=now - timedelta(days=newest))
-        if oldest is not None:
-            queryset = queryset.filter(created_at__gt=now - timedelta(days=oldest + 1))
-        return queryset
-
-
-class OutstandingFilter(admin.SimpleListFilter):
-    """Outstanding items of open cases (the default), or every item."""
-
-    title = _("items")
-    parameter_name = "items"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("outstanding", _("Outstanding, open cases")), ("all", _("All items"))]
-
-    def value(self) -> str:
-        return super().value() or "outstanding"
-
-    def queryset(
-        self, request: HttpRequest, queryset: QuerySet[RecordItem]
-    ) -> QuerySet[RecordItem]:
-        if self.value() == "outstanding":
-            return queryset.filter(status__in=OUTSTANDING, request__status__in=OPEN_STATUSES)
-        return queryset
-
-    def choices(self, changelist: Any) -> Any:
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
 
 
 @admin.register(RecordItem)
@@ -452,47 +373,3 @@ def save_record_formset(request: HttpRequest, form: Any, formset: Any) -> None:
                     )
                 )
         formset.new_objects, formset.changed_objects, formset.deleted_objects = stored, [], []
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReferenceSearchMixin, StaffModelAdmin):
-    """The audit trail, read-only for everyone: no one can add, change or delete a row."""
-
-    list_display = (
-        "at",
-        "actor",
-        "action",
-        "request",
-        "object_type",
-        "object_id",
-        "client_address",
-    )
-    list_filter = ("action", "object_type")
-    reference_lookup = "request__reference"
-    search_fields = ("actor__username",)  # and the case reference (ReferenceSearchMixin)
-    # The case page links to its own trail.
-    extra_list_lookups = ("request__id__exact",)
-    list_select_related = ("actor", "request")
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-def audit_case_view(request: HttpRequest, case: Any) -> None:
-    """Record that a member of staff opened a case page."""
-    audit_record(
-        actor=request.user,
-        action=AuditEvent.Action.VIEW_CASE,
-        case=case,
-        obj=case,
-        http_request=request,
-    )

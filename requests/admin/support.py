@@ -17,7 +17,7 @@ from navigators.access import can_change_support_task
 from secondopinion.pagination import EstimatedCountPaginator
 from secondopinion.staff_admin import StaffInlineMixin, StaffModelAdmin
 
-from ..models import InsuranceOutcome, ReferringProvider, SecondOpinionRequest, SupportTask
+from ..models import InsuranceOutcome, SecondOpinionRequest, SupportTask
 from ..support import support_due_date, support_task_save
 from .search import ReferenceSearchMixin
 
@@ -205,9 +205,3 @@ class SupportTaskInline(StaffInlineMixin, admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-@admin.register(ReferringProvider)
-class ReferringProviderAdmin(StaffModelAdmin):
-    list_display = ("name", "practice", "npi", "phone", "email")
-    search_fields = ("name", "practice", "=npi")

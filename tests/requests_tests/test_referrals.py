@@ -17,9 +17,9 @@ from django.utils import timezone
 from navigators.services import case_assign
 from requests.choices import Requester, Status
 from requests.emails import notification_message
-from requests.forms import npi_is_valid
 from requests.models import Notification, ReferringProvider, SecondOpinionRequest
 from requests.services import appointment_book, case_transition, referral_submit
+from requests.validators import npi_is_valid
 from tests.conftest import PATIENT_DOB, make_request
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Forms of the staff's case actions: move, assign, book."""
+"""The staff's forms of the case actions: move, assign, book, move an appointment."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from navigators.models import Navigator
 
-from .choices import Status
-from .models import Appointment
+from ..choices import Status
+from ..models import Appointment
 
 
 class TransitionForm(forms.Form):

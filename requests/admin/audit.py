@@ -1,0 +1,59 @@
+"""The audit trail in the admin: a read-only list, and the record of a case page opened."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from secondopinion.pagination import EstimatedCountPaginator
+from secondopinion.staff_admin import StaffModelAdmin
+
+from ..audit import audit_record
+from ..models import AuditEvent
+from .search import ReferenceSearchMixin
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReferenceSearchMixin, StaffModelAdmin):
+    """The audit trail, read-only for everyone: no one can add, change or delete a row."""
+
+    list_display = (
+        "at",
+        "actor",
+        "action",
+        "request",
+        "object_type",
+        "object_id",
+        "client_address",
+    )
+    list_filter = ("action", "object_type")
+    reference_lookup = "request__reference"
+    search_fields = ("actor__username",)  # and the case reference (ReferenceSearchMixin)
+    # The case page links to its own trail.
+    extra_list_lookups = ("request__id__exact",)
+    list_select_related = ("actor", "request")
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def audit_case_view(request: HttpRequest, case: Any) -> None:
+    """Record that a member of staff opened a case page."""
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW_CASE,
+        case=case,
+        obj=case,
+        http_request=request,
+    )

@@ -1,4 +1,4 @@
-"""Settings for the Second Opinion portal, read from the environment.
+"""Settings for the Second Opinion portal, read from the environment (secondopinion/env.py).
 
 Every variable has a default that is safe for local use only (DESIGN.md, "Configuration").
 With nothing set the portal runs on SQLite, runs tasks in-process once the transaction commits

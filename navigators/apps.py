@@ -1,3 +1,5 @@
+"""The navigators app; once every admin is registered, it restricts their lists per role."""
+
 from __future__ import annotations
 
 from django.apps import AppConfig

@@ -1,3 +1,5 @@
+"""The requests app: the second-opinion request and everything done for it."""
+
 from __future__ import annotations
 
 from django.apps import AppConfig

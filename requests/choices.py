@@ -1,4 +1,8 @@
-"""The lists a request is described with, shared by the form, the admin and the navigators."""
+"""The lists a request is described with, shared by the forms, the admin and the navigators.
+
+Beside `Status` and `TargetState` stand the sets of them the workflow reads: which statuses
+are open and which final, and which target states the sweep may still change.
+"""
 
 from __future__ import annotations
 
@@ -159,3 +163,21 @@ class TargetState(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     MET = "met", _("Met")
     MISSED = "missed", _("Missed")
+
+
+# Every status is in exactly one of these two. In lifecycle order: tuples, so that the
+# partial indexes built on them migrate deterministically.
+OPEN_STATUSES: tuple[str, ...] = (
+    Status.NEW,
+    Status.ASSIGNED,
+    Status.GATHERING_RECORDS,
+    Status.READY_TO_SCHEDULE,
+    Status.SCHEDULED,
+    Status.SEEN,
+    Status.PLAN_DELIVERED,
+)
+# Moving a case to one of these sets its closed_at: its lifecycle has ended.
+TERMINAL_STATUSES: tuple[str, ...] = (Status.CLOSED, Status.WITHDRAWN, Status.DECLINED)
+# Target states the sweep may still move towards overdue; overdue is its last step, and met
+# and missed are set by the appointment, never by the sweep.
+SWEPT_TARGET_STATES: tuple[str, ...] = (TargetState.ON_TRACK, TargetState.AT_RISK)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .audit import audit_record, changed_fields
-from .choices import Requester, Status, TargetState
+from .choices import TERMINAL_STATUSES, Requester, Status, TargetState
 from .documents import document_store
 from .models import (
     Appointment,
@@ -31,8 +31,6 @@ from .outbox import enqueue_on_commit, notification_owe
 from .records import record_items_start, records_outstanding
 from .support import insurance_verification_open, support_tasks_start
 from .targets import plan_target_date_for, target_date_for, target_state_for
-
-TERMINAL_STATUSES = frozenset({Status.CLOSED, Status.WITHDRAWN, Status.DECLINED})
 
 _REFERENCE_TRIES = 5
 

@@ -1,3 +1,5 @@
+"""URLs of the requests app: the public pages and the staff pages outside the admin."""
+
 from __future__ import annotations
 
 from django.urls import path

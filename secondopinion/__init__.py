@@ -1,4 +1,4 @@
-"""The Second Opinion portal's project package."""
+"""The project package: settings, URLs, the staff admin site, sign-in and the Celery app."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""The staff admin site: a second factor at the site itself when MFA is required."""
+"""The staff admin site: a second factor at the site itself when MFA is required.
+
+`staff_view` lets the staff pages outside the admin (the dashboard, the downloads) in on the
+same terms as the admin site.
+"""
 
 from __future__ import annotations
 

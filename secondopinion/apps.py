@@ -1,3 +1,5 @@
+"""The admin app with the portal's site, and the project's own app (its checks and signals)."""
+
 from __future__ import annotations
 
 from django.apps import AppConfig

@@ -1,3 +1,5 @@
+"""What every template may show: the program's name and its phone line."""
+
 from __future__ import annotations
 
 from django.conf import settings

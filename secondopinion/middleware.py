@@ -1,4 +1,8 @@
-"""Project middleware."""
+"""The project's middleware: what every request passes through before a view.
+
+Trusted proxy headers only, the allowed methods, a cap on the body's size, the idle and the
+absolute lifetime of a staff session, and the content security policy.
+"""
 
 from __future__ import annotations
 

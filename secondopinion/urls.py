@@ -1,3 +1,5 @@
+"""The project's URLs: the staff admin, health, robots and icons, languages, the public pages."""
+
 from __future__ import annotations
 
 from django.contrib import admin

@@ -1,4 +1,4 @@
-"""Project-wide views: health and the friendly CSRF failure page."""
+"""Project-wide views: /health/, and the plain pages for a refused form (CSRF), a 400 and a 500."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from secondopinion.settings import email_config, env_bool, env_int, env_list
+from secondopinion.env import email_config, env_bool, env_int, env_list
 from tests.conftest import ROOT
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 
+import requests.models
 from requests.choices import Status
 from requests.models import (
     ALLOWED_TRANSITIONS,
@@ -53,3 +55,9 @@ def test_the_constraints_are_checked_when_a_field_they_guard_is_validated() -> N
         case.validate_constraints(exclude=set(CONSTRAINED_FIELDS) - {"status"})
     with pytest.raises(ValidationError, match="request_status_valid"):
         case.validate_constraints()
+
+
+def test_every_model_of_the_app_is_importable_from_requests_models() -> None:
+    """The models package re-exports each model its modules (and the imaging code) define."""
+    for model in apps.get_app_config("requests").get_models():
+        assert getattr(requests.models, model.__name__) is model

@@ -52,8 +52,13 @@ from ..models import (
     RecordItem,
     SecondOpinionRequest,
 )
-from ..records import records_progress, with_records_progress
-from ..selectors import case_appointments, case_timeline, cases_by_urgency
+from ..selectors import (
+    case_appointments,
+    case_timeline,
+    cases_by_urgency,
+    records_progress,
+    with_records_progress,
+)
 from ..services import (
     appointment_book,
     appointment_cancel,

@@ -32,7 +32,7 @@ from secondopinion.pagination import EstimatedCountPaginator
 from secondopinion.staff_admin import StaffInlineMixin, StaffModelAdmin
 
 from ..audit import audit_record
-from ..documents import document_store, validate_upload
+from ..documents import validate_upload
 from ..models import (
     OPEN_STATUSES,
     AuditEvent,
@@ -41,7 +41,8 @@ from ..models import (
     SecondOpinionRequest,
     normalise_reference,
 )
-from ..records import OUTSTANDING, RECORD_FIELDS, record_item_save, record_items_mark
+from ..selectors import OUTSTANDING, chase_due, record_item_due_chase
+from ..services import RECORD_FIELDS, document_store, record_item_save, record_items_mark
 from ..targets import days_left
 from .search import ReferenceSearchMixin
 
@@ -82,8 +83,7 @@ class ChaseFilter(admin.SimpleListFilter):
         self, request: HttpRequest, queryset: QuerySet[RecordItem]
     ) -> QuerySet[RecordItem]:
         if self.value() == "yes":
-            cutoff = timezone.now() - timedelta(days=settings.RECORDS_FOLLOW_UP_DAYS)
-            return queryset.filter(status=RecordItem.State.REQUESTED, requested_at__lt=cutoff)
+            return queryset.filter(chase_due())
         return queryset
 
 
@@ -288,10 +288,7 @@ class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
 
     @admin.display(description=_("chase"))
     def chase_flag(self, obj: RecordItem) -> str:
-        if obj.status != RecordItem.State.REQUESTED or obj.requested_at is None:
-            return ""
-        age = timezone.now() - obj.requested_at
-        if age > timedelta(days=settings.RECORDS_FOLLOW_UP_DAYS):
+        if record_item_due_chase(obj):
             return format_html('<span class="so-badge badge-warn">{}</span>', _("follow up"))
         return ""
 

@@ -11,7 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from requests.models import Notification
-from requests.outbox import (
+from requests.services import (
     notification_owe,
     notification_requeue,
     notification_resend,

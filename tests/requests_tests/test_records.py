@@ -25,14 +25,15 @@ from requests.models import (
     SecondOpinionRequest,
     StatusChange,
 )
-from requests.records import (
+from requests.selectors import records_progress
+from requests.services import (
     UNKNOWN_FACILITY,
+    appointment_cancel,
+    case_transition,
     default_record_kinds,
     record_item_save,
     records_digest,
-    records_progress,
 )
-from requests.services import appointment_cancel, case_transition
 from tests.conftest import PATIENT_DOB, form_data, make_request, make_staff
 
 pytestmark = pytest.mark.django_db

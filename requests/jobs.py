@@ -30,7 +30,7 @@ def requeue_after() -> timedelta:
     return timedelta(seconds=settings.REQUEUE_AFTER_SECONDS)
 
 
-def _task(name: str) -> Task:
+def task_named(name: str) -> Task:
     """Return the registered task called `name` ("app.tasks.some_task")."""
     if name not in current_app.tasks:
         # A web process registers a task when its module is first imported; the worker
@@ -48,7 +48,7 @@ def enqueue_on_commit(task_name: str, *args: object) -> None:
     delays it; the patient's submission must not fail, nor hang, because the broker did.
     """
 
-    task = _task(task_name)  # An unknown name fails here, loudly, not after the commit.
+    task = task_named(task_name)  # An unknown name fails here, loudly, not after the commit.
 
     def enqueue() -> None:
         global _broker_paused_until

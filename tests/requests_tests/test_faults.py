@@ -186,7 +186,7 @@ def test_after_a_failed_publish_the_process_stops_trying_for_a_while(monkeypatch
             raise ConnectionError("broker down")
 
     monkeypatch.setattr(jobs, "_broker_paused_until", 0.0)
-    monkeypatch.setattr(jobs, "_task", lambda name: Failing())
+    monkeypatch.setattr(jobs, "task_named", lambda name: Failing())
     monkeypatch.setattr(jobs.transaction, "on_commit", lambda callback: callback())
     jobs.enqueue_on_commit("failing", 1)
     jobs.enqueue_on_commit("failing", 2)

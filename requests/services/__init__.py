@@ -18,7 +18,7 @@ from .appointments import (
 from .delivery import notification_send
 from .documents import document_scan, document_scan_requeue, document_store
 from .intake import referral_submit, request_details_update, request_submit
-from .lifecycle import TERMINAL_STATUSES, case_note_add, case_transition, referrer_update
+from .lifecycle import case_note_add, case_transition, referrer_update
 from .outbox import (
     claim_timeout,
     notification_enqueue,
@@ -44,7 +44,6 @@ from .sweep import SweepResult, target_sweep
 
 __all__ = [
     "RECORD_FIELDS",
-    "TERMINAL_STATUSES",
     "UNKNOWN_FACILITY",
     "SweepResult",
     "appointment_book",

@@ -51,7 +51,7 @@ def main() -> int:
 
     from navigators.models import Navigator
     from requests.models import OPEN_STATUSES, SWEPT_TARGET_STATES, SecondOpinionRequest
-    from requests.sweep import target_sweep
+    from requests.services import target_sweep
     from secondopinion.celery import app as celery_app
 
     # Alerts are queued to an in-memory broker: the bench measures the sweep, not email.

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from requests.audit import audit_record
 from requests.choices import Status
+from requests.jobs import enqueue_on_commit, requeue_after
 from requests.models import (
     OPEN_STATUSES,
     Assignment,
@@ -22,14 +23,14 @@ from requests.models import (
     Notification,
     SecondOpinionRequest,
 )
-from requests.outbox import enqueue_on_commit, notification_owe
-from requests.services import case_transition
+from requests.services import case_transition, notification_owe
 
 from .models import Navigator
 from .roles import SUPERVISORS
 from .selectors import staff_with_role
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
+AUTO_ASSIGN_TASK = "navigators.tasks.case_auto_assign_task"
 
 
 def active_case_counts(navigator_ids: list[int]) -> dict[int, int]:
@@ -85,20 +86,19 @@ def case_auto_assign(*, case_id: int) -> Assignment | None:
 
 
 def case_auto_assign_requeue(*, limit: int = 200) -> int:
-    """Queue the assignment of new, unassigned cases older than two minutes; return how many.
+    """Queue the assignment of new, unassigned cases older than REQUEUE_AFTER_SECONDS; return
+    how many.
 
     Covers an assignment task lost with the broker, and a case nobody fitted at first that
     a navigator with free capacity may fit now. Safe to run often: case_auto_assign does
     nothing for a case already assigned, and its supervisor alert is owed once per case.
     """
-    from .tasks import case_auto_assign_task
-
     now = timezone.now()
     waiting = (
         SecondOpinionRequest.objects.filter(
             status=Status.NEW,
             navigator__isnull=True,
-            submitted_at__lt=now - timedelta(minutes=2),
+            submitted_at__lt=now - requeue_after(),
             submitted_at__gt=now - timedelta(days=settings.APPOINTMENT_TARGET_DAYS),
         )
         .order_by("submitted_at")
@@ -106,7 +106,7 @@ def case_auto_assign_requeue(*, limit: int = 200) -> int:
     )
     ids = list(waiting)
     for case_id in ids:
-        enqueue_on_commit(case_auto_assign_task, case_id)
+        enqueue_on_commit(AUTO_ASSIGN_TASK, case_id)
     return len(ids)
 
 

@@ -54,9 +54,9 @@ def notification_context(
         context["appointment_location"] = appointment.location
     link_id = notification.context.get("status_link_id")
     if mint_links and notification.kind == Notification.Kind.STATUS_LINK and link_id:
-        # Imported here: the status module owes its emails through the outbox, which
-        # renders them with this module.
-        from .status import status_link_mint
+        # Imported when used, not at the top: requests.services' __init__ imports delivery,
+        # which imports this module, so a top-level import would run it half loaded.
+        from .services.status_links import status_link_mint
 
         context["status_url"] = status_link_mint(link_id=int(link_id))
     return context

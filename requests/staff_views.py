@@ -17,7 +17,8 @@ from secondopinion.csvsafe import csv_safe_row
 
 from .audit import audit_record
 from .choices import TargetState
-from .dashboard import (
+from .models import AuditEvent
+from .selectors.dashboard import (
     WINDOWS,
     cases_needing_attention,
     open_by_target_state,
@@ -26,7 +27,6 @@ from .dashboard import (
     weekly,
     weekly_chart,
 )
-from .models import AuditEvent
 
 
 @never_cache

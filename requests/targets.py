@@ -23,6 +23,13 @@ def plan_target_date_for(first_visit_at: datetime) -> date:
     return timezone.localdate(first_visit_at) + timedelta(days=settings.PLAN_TARGET_DAYS)
 
 
+def plan_target_state_for(*, plan_target_date: date | None, delivered_at: datetime) -> str:
+    """Return the decided state of a plan target once the plan is delivered: met on or
+    before the plan target date (none set: met), missed after it."""
+    on_time = plan_target_date is None or timezone.localdate(delivered_at) <= plan_target_date
+    return TargetState.MET if on_time else TargetState.MISSED
+
+
 def target_deadline(target_date: date) -> datetime:
     """Return the moment the target date ends: midnight after it, in the center's zone."""
     zone = timezone.get_default_timezone()

@@ -8,10 +8,13 @@ from smtplib import SMTPException
 from celery import Task, shared_task
 from django.conf import settings
 
-from .outbox import notification_requeue, notification_send
-from .records import records_digest
-from .retention import retention_anonymise
-from .sweep import target_sweep
+from .clamd import ScanUnavailable
+from .services.delivery import notification_send
+from .services.documents import document_scan, document_scan_requeue
+from .services.outbox import notification_requeue
+from .services.records import records_digest
+from .services.retention import retention_anonymise
+from .services.sweep import target_sweep
 
 
 def _backoff(retries: int) -> int:
@@ -85,9 +88,6 @@ def document_scan_task(self: Task, document_id: int) -> str:
     Retried with backoff while clamd gives no verdict; after the last try the document stays
     pending (hidden from staff) and document_scan_requeue_task queues it again.
     """
-    from .clamd import ScanUnavailable
-    from .documents import document_scan
-
     try:
         return document_scan(document_id=document_id)
     except ScanUnavailable as exc:
@@ -104,6 +104,4 @@ def document_scan_task(self: Task, document_id: int) -> str:
 @shared_task
 def document_scan_requeue_task() -> int:
     """Queue again the scans of documents still pending (beat, every few minutes)."""
-    from .documents import document_scan_requeue
-
     return document_scan_requeue()

@@ -22,12 +22,12 @@ from secondopinion.ratelimit import allow, limit_posts
 
 from .forms import IntakeForm, ReferralForm, RequestForm, StatusLookupForm
 from .models import SecondOpinionRequest
-from .services import referral_submit, request_submit
-from .status import (
-    status_case_find,
+from .selectors import status_case_find, status_tracker
+from .services import (
+    referral_submit,
+    request_submit,
     status_link_open,
     status_link_send,
-    status_tracker,
     status_withdraw,
 )
 

@@ -190,6 +190,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+# Queued work not started this long after it was recorded lost its task (the broker was down,
+# a process was killed): the requeue jobs below queue it again (owed emails, new cases to
+# assign). Longer than a healthy queue's wait, so that work in flight is not doubled.
+REQUEUE_AFTER_SECONDS = env_int("REQUEUE_AFTER_SECONDS", 120, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "outbox-requeue": {
         "task": "requests.tasks.notification_requeue_task",

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from navigators.access import can_see_health_details
-from requests.outbox import outbox_counts
+from requests.selectors import outbox_counts
 
 logger = logging.getLogger(__name__)
 

@@ -36,8 +36,7 @@ from secondopinion.staff_admin import StaffInlineMixin
 from ..choices import Status, TargetState
 from ..forms import AssignForm
 from ..models import Appointment, CaseNote, SecondOpinionRequest
-from ..records import records_progress
-from ..selectors import case_appointments, case_timeline
+from ..selectors import case_appointments, case_timeline, records_progress
 from ..targets import days_left
 from .records import DocumentInline, DocumentUploadInline, RecordItemInline
 from .support import SupportTaskInline

@@ -23,8 +23,7 @@ from secondopinion.staff_admin import StaffModelAdmin
 
 from ..choices import Treatment
 from ..models import CaseNote, Document, RecordItem, SecondOpinionRequest
-from ..records import with_records_progress
-from ..selectors import cases_by_urgency
+from ..selectors import cases_by_urgency, with_records_progress
 from ..services import case_note_add, request_details_update
 from .audit import audit_case_view
 from .case_actions import CaseActionsMixin

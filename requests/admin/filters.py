@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from navigators.access import navigator_of
 
 from ..models import OPEN_STATUSES, RecordItem, SecondOpinionRequest
-from ..records import OUTSTANDING
+from ..selectors import OUTSTANDING, chase_due
 
 
 class DefaultChoiceFilter(admin.SimpleListFilter):
@@ -127,8 +127,7 @@ class ChaseFilter(admin.SimpleListFilter):
         self, request: HttpRequest, queryset: QuerySet[RecordItem]
     ) -> QuerySet[RecordItem]:
         if self.value() == "yes":
-            cutoff = timezone.now() - timedelta(days=settings.RECORDS_FOLLOW_UP_DAYS)
-            return queryset.filter(status=RecordItem.State.REQUESTED, requested_at__lt=cutoff)
+            return queryset.filter(chase_due())
         return queryset
 
 

@@ -14,7 +14,7 @@ from secondopinion.pagination import EstimatedCountPaginator
 from secondopinion.staff_admin import StaffModelAdmin
 
 from ..models import Notification
-from ..outbox import notification_resend
+from ..services import notification_resend
 from .search import ReferenceSearchMixin
 
 

@@ -7,11 +7,9 @@ with a facility (reference, name, date of birth) and nothing clinical beyond the
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -31,9 +29,10 @@ from navigators.access import (
 from secondopinion.pagination import EstimatedCountPaginator
 from secondopinion.staff_admin import StaffInlineMixin, StaffModelAdmin
 
-from ..documents import document_store, validate_upload
+from ..documents import validate_upload
 from ..models import Document, RecordItem, SecondOpinionRequest, normalise_reference
-from ..records import RECORD_FIELDS, record_item_save, record_items_mark
+from ..selectors import record_item_due_chase
+from ..services import RECORD_FIELDS, document_store, record_item_save, record_items_mark
 from ..targets import days_left
 from .filters import AgeFilter, ChaseFilter, OutstandingFilter
 from .search import ReferenceSearchMixin
@@ -209,10 +208,7 @@ class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
 
     @admin.display(description=_("chase"))
     def chase_flag(self, obj: RecordItem) -> str:
-        if obj.status != RecordItem.State.REQUESTED or obj.requested_at is None:
-            return ""
-        age = timezone.now() - obj.requested_at
-        if age > timedelta(days=settings.RECORDS_FOLLOW_UP_DAYS):
+        if record_item_due_chase(obj):
             return format_html('<span class="so-badge badge-warn">{}</span>', _("follow up"))
         return ""
 

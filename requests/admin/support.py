@@ -18,7 +18,8 @@ from secondopinion.pagination import EstimatedCountPaginator
 from secondopinion.staff_admin import StaffInlineMixin, StaffModelAdmin
 
 from ..models import InsuranceOutcome, SecondOpinionRequest, SupportTask
-from ..support import support_due_date, support_task_save
+from ..selectors import support_due_date
+from ..services import support_task_save
 from .search import ReferenceSearchMixin
 
 FIELDS = ("status", "owner", "notes")

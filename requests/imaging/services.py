@@ -27,8 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from requests.audit import audit_record
+from requests.jobs import enqueue_on_commit
 from requests.models import AuditEvent, RecordItem, SecondOpinionRequest, private_storage
-from requests.outbox import enqueue_on_commit
 
 from .archive import (
     MANIFEST,
@@ -56,6 +56,8 @@ PROGRESS_EVERY = 50
 # its worker or its broker message: longer than the task's time limit plus the longest
 # retry wait, so a task still alive is never doubled.
 LOST_AFTER = timedelta(hours=2)
+PROCESS_TASK = "requests.imaging.tasks.imaging_upload_process_task"
+SEND_TASK = "requests.imaging.tasks.imaging_send_task"
 
 
 def progress_key(upload_id: int) -> str:
@@ -113,9 +115,7 @@ def imaging_upload_receive(
             obj=upload,
             detail={"size": size, "source": source},
         )
-    from .tasks import imaging_upload_process_task
-
-    enqueue_on_commit(imaging_upload_process_task, upload.pk)
+    enqueue_on_commit(PROCESS_TASK, upload.pk)
     return upload
 
 
@@ -291,16 +291,14 @@ def _queue_send(study: ImagingStudy) -> None:
         return
     study.send_state = Send.PENDING
     study.save(update_fields=["send_state"])
-    from .tasks import imaging_send_task
-
-    enqueue_on_commit(imaging_send_task, study.pk)
+    enqueue_on_commit(SEND_TASK, study.pk)
 
 
 def _imaging_item_receive(
     *, case: SecondOpinionRequest, by: AbstractBaseUser | None, now: datetime
 ) -> None:
     """Mark the case's imaging-disc record item received, adding it if the case has none."""
-    from requests.records import RECORD_FIELDS, UNKNOWN_FACILITY, record_item_save
+    from requests.services.records import RECORD_FIELDS, UNKNOWN_FACILITY, record_item_save
 
     items = case.record_items.select_for_update().filter(kind=RecordItem.Kind.IMAGING_DISC)
     item = items.filter(status__in=[RecordItem.State.NEEDED, RecordItem.State.REQUESTED]).first()
@@ -481,8 +479,6 @@ def imaging_requeue(*, now: datetime | None = None, limit: int = 200) -> int:
     Both tasks are safe to run twice, so a requeue that races a slow task costs time, never
     a duplicate.
     """
-    from .tasks import imaging_send_task, imaging_upload_process_task
-
     cutoff = (now or timezone.now()) - LOST_AFTER
     uploads = list(
         ImagingUpload.objects.filter(
@@ -502,7 +498,7 @@ def imaging_requeue(*, now: datetime | None = None, limit: int = 200) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     for upload_id in uploads:
-        enqueue_on_commit(imaging_upload_process_task, upload_id)
+        enqueue_on_commit(PROCESS_TASK, upload_id)
     for study_id in studies:
-        enqueue_on_commit(imaging_send_task, study_id)
+        enqueue_on_commit(SEND_TASK, study_id)
     return len(uploads) + len(studies)

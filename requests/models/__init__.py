@@ -3,12 +3,16 @@
 Django finds an app's models through `requests.models`, and the rest of the code imports
 them from here, so this package re-exports every model and public name of its modules, the
 imaging models (which live with the imaging code, requests/imaging/models.py, and are
-registered by the import at the end) and the status sets of requests.choices.
+registered through the import below) and the status sets of requests.choices.
 """
 
 from __future__ import annotations
 
 from ..choices import OPEN_STATUSES, SWEPT_TARGET_STATES, TERMINAL_STATUSES
+
+# The imaging models live with the imaging package (whose __init__ imports nothing), and are
+# registered with the app's other models through this package.
+from ..imaging.models import ImagingSeries, ImagingStudy, ImagingUpload
 from .appointments import Appointment
 from .audit import USER_AGENT_MAX_LENGTH, AuditEvent
 from .case import (
@@ -33,11 +37,6 @@ from .records import RecordItem
 from .status_links import StatusLink
 from .support import SupportTask
 from .workflow import Assignment, CaseNote, StatusChange, TargetAlert
-
-# isort: split
-# Last: importing requests.imaging runs its package __init__, which imports services that
-# import the names above from this package.
-from ..imaging.models import ImagingSeries, ImagingStudy, ImagingUpload
 
 __all__ = [
     "ALLOWED_TRANSITIONS",

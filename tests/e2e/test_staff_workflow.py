@@ -108,7 +108,7 @@ def test_records_specialist_marks_an_item_received(
 ) -> None:
     """From the worklist, records staff mark an item received; the case's count goes up."""
     from requests.models import RecordItem
-    from requests.records import records_progress
+    from requests.selectors import records_progress
 
     item = RecordItem.objects.create(
         request=ready_case, kind=RecordItem.Kind.PATHOLOGY_REPORT, facility="Riverside Medical"

@@ -24,7 +24,6 @@ from navigators.roles import NAVIGATORS
 from navigators.services import case_assign
 from requests.audit import audit_record
 from requests.choices import Status
-from requests.documents import document_store
 from requests.models import (
     Appointment,
     AuditEvent,
@@ -35,6 +34,7 @@ from requests.models import (
     SecondOpinionRequest,
     SupportTask,
 )
+from requests.services import document_store
 from tests import files
 from tests.conftest import make_request
 

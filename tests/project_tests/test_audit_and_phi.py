@@ -20,7 +20,6 @@ from django.urls import include, path, reverse
 
 from navigators.services import case_assign
 from requests.choices import Status
-from requests.documents import document_store
 from requests.models import (
     AuditEvent,
     CaseNote,
@@ -30,8 +29,12 @@ from requests.models import (
     SecondOpinionRequest,
     StatusChange,
 )
-from requests.retention import retention_anonymise
-from requests.services import case_note_add, case_transition
+from requests.services import (
+    case_note_add,
+    case_transition,
+    document_store,
+    retention_anonymise,
+)
 from secondopinion.logfilters import REDACTED, RedactPHI
 from tests.conftest import form_data, make_request, make_staff
 from tests.project_tests.staff_urls import PDF, private_storage_in

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from navigators.services import case_assign
 from requests.models import Notification, SecondOpinionRequest, StatusLink
-from requests.status import status_link_mint, status_link_send
+from requests.services import status_link_mint, status_link_send
 from requests.views import STATUS_SESSION_KEY
 from tests.conftest import PATIENT_DOB, ROOT, form_data, make_request
 from tests.project_tests.staff_urls import ROLE_FIXTURES, build_world, private_storage_in

@@ -27,8 +27,7 @@ from django.utils import timezone, translation
 from navigators.services import case_assign
 from requests.choices import Status
 from requests.models import Notification, RecordItem
-from requests.outbox import notification_send
-from requests.services import appointment_book, case_transition
+from requests.services import appointment_book, case_transition, notification_send
 from secondopinion.views import server_error
 from tests.conftest import PATIENT_DOB, ROOT, form_data, make_request
 

@@ -19,7 +19,7 @@ from django.test import Client
 from PIL import Image
 
 from requests.models import Notification
-from requests.outbox import notification_send
+from requests.services import notification_send
 from tests.conftest import PATIENT_DOB, form_data, make_request
 from tests.project_tests.staff_urls import (
     ROLE_FIXTURES,

@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from navigators.services import case_assign
 from requests import clamd, documents
-from requests.documents import document_scan, document_scan_requeue, document_store
 from requests.models import AuditEvent, Document, SecondOpinionRequest
+from requests.services import document_scan, document_scan_requeue, document_store
 from requests.tasks import document_scan_requeue_task, document_scan_task
 from tests.clamav import clamd_running, running_clamd
 from tests.conftest import form_data, make_request

@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from navigators.services import case_assign
-from requests.dashboard import slowest_facilities
-from requests.documents import clean_file_name, document_store
+from requests.documents import clean_file_name
 from requests.models import AuditEvent, Document, RecordItem, SecondOpinionRequest
+from requests.selectors import slowest_facilities
+from requests.services import document_store
 from tests.clamav import clamd_running
 from tests.conftest import form_data, make_request
 from tests.files import EICAR_PDF, JPEG, PDF

@@ -18,8 +18,7 @@ from navigators.services import case_assign
 from requests.choices import Status
 from requests.emails import UNVERIFIED_RECIPIENT_KINDS
 from requests.models import Notification, SecondOpinionRequest
-from requests.outbox import notification_send
-from requests.services import appointment_book, case_transition
+from requests.services import appointment_book, case_transition, notification_send
 from tests.conftest import PATIENT_DOB, form_data
 
 pytestmark = pytest.mark.django_db

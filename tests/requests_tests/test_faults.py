@@ -19,9 +19,9 @@ import pytest
 from django.contrib.admin.sites import site
 from django.utils import timezone
 
-from requests import outbox
+from requests import jobs
 from requests.models import Notification, SecondOpinionRequest
-from requests.outbox import notification_requeue
+from requests.services import notification_requeue
 from tests.conftest import ROOT, SmtpSink, form_data, free_port, start_worker, stop_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -185,11 +185,12 @@ def test_after_a_failed_publish_the_process_stops_trying_for_a_while(monkeypatch
             attempts.append(args)
             raise ConnectionError("broker down")
 
-    monkeypatch.setattr(outbox, "_broker_paused_until", 0.0)
-    monkeypatch.setattr(outbox.transaction, "on_commit", lambda callback: callback())
-    outbox.enqueue_on_commit(Failing(), 1)
-    outbox.enqueue_on_commit(Failing(), 2)
+    monkeypatch.setattr(jobs, "_broker_paused_until", 0.0)
+    monkeypatch.setattr(jobs, "task_named", lambda name: Failing())
+    monkeypatch.setattr(jobs.transaction, "on_commit", lambda callback: callback())
+    jobs.enqueue_on_commit("failing", 1)
+    jobs.enqueue_on_commit("failing", 2)
     assert attempts == [(1,)]
-    monkeypatch.setattr(outbox, "_broker_paused_until", 0.0)
-    outbox.enqueue_on_commit(Failing(), 3)
+    monkeypatch.setattr(jobs, "_broker_paused_until", 0.0)
+    jobs.enqueue_on_commit("failing", 3)
     assert attempts == [(1,), (3,)]

@@ -11,8 +11,9 @@ from django.core import mail
 from django.utils import timezone
 
 from requests.models import Notification
-from requests.outbox import (
+from requests.services import (
     notification_owe,
+    notification_owe_many,
     notification_requeue,
     notification_resend,
     notification_send,
@@ -37,6 +38,30 @@ def test_owing_the_same_email_twice_records_it_once(confirmation: Notification) 
     )
     assert again.pk == confirmation.pk
     assert Notification.objects.count() == 1
+
+
+def test_owing_many_records_each_once_and_queues_them_as_one_task(
+    confirmation: Notification, django_capture_on_commit_callbacks, mailoutbox
+) -> None:
+    """The bulk owe (the sweep's) skips a key already owed and sends the rest, one batch."""
+    case_id = confirmation.request_id
+    owed = [
+        (case_id, "alert_overdue", "alert:1:1", "a@example.org", {"staff_first_name": "A"}),
+        (case_id, "alert_overdue", confirmation.dedupe_key, "b@example.org", {}),
+    ]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        ids = notification_owe_many(owed=owed, now=timezone.now())
+
+    [new] = Notification.objects.exclude(pk=confirmation.pk)
+    assert ids == [new.pk]
+    assert (new.dedupe_key, new.recipient, new.state) == ("alert:1:1", "a@example.org", "sent")
+    assert len(callbacks) == 1
+    assert [message.to for message in mailoutbox] == [["a@example.org"]]
+    confirmation.refresh_from_db()
+    assert (confirmation.kind, confirmation.recipient) == (
+        "confirmation",
+        "maria.lopez@example.com",
+    )
 
 
 def test_send_marks_the_row_sent_and_a_second_run_sends_nothing(

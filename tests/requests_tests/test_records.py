@@ -25,14 +25,15 @@ from requests.models import (
     SecondOpinionRequest,
     StatusChange,
 )
-from requests.records import (
+from requests.selectors import record_item_due_chase, records_progress, to_chase
+from requests.services import (
     UNKNOWN_FACILITY,
+    appointment_cancel,
+    case_transition,
     default_record_kinds,
     record_item_save,
     records_digest,
-    records_progress,
 )
-from requests.services import appointment_cancel, case_transition
 from tests.conftest import PATIENT_DOB, form_data, make_request, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -533,6 +534,24 @@ def test_an_item_requested_long_ago_is_in_the_chase_view(records_user, time_mach
     assert recent.reference in everything
     assert got.reference in everything
     assert 'badge-warn">follow up<' in client.get(reverse(WORKLIST)).content.decode()
+
+
+def test_the_chase_view_and_flag_leave_out_closed_cases_as_the_digest_does(
+    records_user, time_machine
+) -> None:
+    """One chase rule: an item of a withdrawn case is neither listed to chase nor flagged."""
+    time_machine.move_to(MONDAY_9AM, tick=False)
+    late = requested_item(case_of(None), records_user, MONDAY_9AM)
+    closed = case_of(None, status=Status.WITHDRAWN)
+    gone = requested_item(closed, records_user, MONDAY_9AM)
+    now = MONDAY_9AM + timedelta(days=settings.RECORDS_FOLLOW_UP_DAYS, hours=1)
+    time_machine.move_to(now, tick=False)
+
+    chase = client_for(records_user).get(reverse(WORKLIST) + "?chase=yes&items=all")
+
+    assert {item.pk for item in chase.context["cl"].result_list} == {late.pk}
+    assert set(to_chase()) == {late}
+    assert [record_item_due_chase(item) for item in (late, gone)] == [True, False]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.core import signing
 from django.test import Client
 
 from requests.models import Notification, SecondOpinionRequest
-from requests.status import SALT
+from requests.services.status_links import SALT
 from tests.conftest import DIAGNOSIS_TEXT, PATIENT_DOB, SmtpSink, WorkerProcess, make_request
 from tests.requests_tests.stored_text import tables_holding
 

@@ -23,8 +23,7 @@ from requests.models import (
     StatusChange,
     StatusLink,
 )
-from requests.outbox import notification_send
-from requests.services import appointment_book, case_transition
+from requests.services import appointment_book, case_transition, notification_send
 from secondopinion.ratelimit import client_ip
 from tests.conftest import DIAGNOSIS_TEXT, PATIENT_DOB, form_data, make_request
 from tests.requests_tests.stored_text import tables_holding
@@ -178,7 +177,7 @@ def test_after_the_link_is_sent_no_row_holds_anything_that_opens_it(
     its token nor its secret; the link in the email opens the tracker, exactly once."""
     from django.core import signing
 
-    from requests.status import SALT
+    from requests.services.status_links import SALT
 
     case = make_request()
     lookup(client, case.reference)
@@ -210,7 +209,7 @@ def test_an_unsent_link_opens_nothing(client) -> None:
     signed with the right key for its id and an empty secret."""
     from django.core import signing
 
-    from requests.status import SALT
+    from requests.services.status_links import SALT
 
     case = make_request()
     lookup(client, case.reference)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from navigators.services import case_assign
 from requests.choices import Status, TargetState
 from requests.models import Appointment, Notification, SecondOpinionRequest, TargetAlert
-from requests.sweep import target_sweep
+from requests.services import target_sweep
 from requests.targets import target_date_for, target_deadline
 from tests.conftest import make_request
 

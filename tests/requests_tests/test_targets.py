@@ -9,7 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from requests.choices import TargetState
-from requests.targets import target_date_for, target_deadline, target_state_for
+from requests.targets import (
+    plan_target_state_for,
+    target_date_for,
+    target_deadline,
+    target_state_for,
+)
 
 WARNING = timedelta(days=2)
 
@@ -112,3 +117,17 @@ def test_sweep_bounds_agree_with_the_state_rule(now: datetime, offset: int) -> N
         assert expected == TargetState.AT_RISK
     else:
         assert expected == TargetState.ON_TRACK
+
+
+def test_a_plan_is_met_through_its_target_date_and_missed_the_day_after() -> None:
+    """Local days: delivered at 23:59 on the plan target date is met, at 00:01 after, missed."""
+    target = date(2026, 6, 10)
+    last_minute = target_deadline(target) - timedelta(minutes=1)
+    assert plan_target_state_for(plan_target_date=target, delivered_at=last_minute) == "met"
+    assert (
+        plan_target_state_for(
+            plan_target_date=target, delivered_at=last_minute + timedelta(minutes=2)
+        )
+        == "missed"
+    )
+    assert plan_target_state_for(plan_target_date=None, delivered_at=last_minute) == "met"

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from navigators.services import case_assign
-from requests.documents import document_store
 from requests.models import RecordItem, SecondOpinionRequest
+from requests.services import document_store
 from tests.conftest import DIAGNOSIS_TEXT, make_request
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from requests.outbox import outbox_counts
+from requests.selectors import outbox_counts
 
 
 class Command(BaseCommand):

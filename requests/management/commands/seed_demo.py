@@ -43,14 +43,16 @@ from requests.models import (
     SecondOpinionRequest,
     StatusChange,
 )
-from requests.records import OUTSTANDING, record_item_save, record_items_mark
+from requests.selectors import OUTSTANDING
 from requests.services import (
     case_note_add,
     case_transition,
+    record_item_save,
+    record_items_mark,
     request_submit,
     request_target_refresh,
+    target_sweep,
 )
-from requests.sweep import target_sweep
 from requests.targets import target_date_for
 
 User = get_user_model()

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from requests.sweep import target_sweep
+from requests.services import target_sweep
 
 
 class Command(BaseCommand):

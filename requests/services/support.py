@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .audit import audit_record, changed_fields
-from .choices import CoverageChecked
-from .models import AuditEvent, InsuranceOutcome, SecondOpinionRequest, SupportTask
+from ..audit import audit_record, changed_fields
+from ..choices import CoverageChecked
+from ..models import AuditEvent, InsuranceOutcome, SecondOpinionRequest, SupportTask
 
 Kind = SupportTask.Kind
-# How many days before the first appointment each kind of help should be in place.
-LEAD_DAYS = {
-    Kind.TRAVEL: 3,
-    Kind.LODGING: 3,
-    Kind.INTERPRETER: 1,
-    Kind.FINANCIAL: 2,
-    Kind.INSURANCE: 2,
-}
+
 FIELDS = ["status", "owner_id", "notes"]
 
 
@@ -50,21 +41,6 @@ def support_tasks_start(*, case: SecondOpinionRequest) -> list[SupportTask]:
         )
         case.insurance_outcome = InsuranceOutcome.PENDING
     return SupportTask.objects.bulk_create(tasks)
-
-
-def support_due_date(task: SupportTask) -> date | None:
-    """Return when a task should be done: some days before the first appointment."""
-    first = task.request.first_appointment_at
-    if first is None:
-        return None
-    return timezone.localdate(first) - timedelta(days=LEAD_DAYS.get(task.kind, 1))
-
-
-def insurance_verification_open(case: SecondOpinionRequest) -> bool:
-    """Return whether the case's insurance verification is still to be done."""
-    return case.support_tasks.filter(
-        kind=Kind.INSURANCE, status__in=[SupportTask.State.OPEN, SupportTask.State.IN_PROGRESS]
-    ).exists()
 
 
 @transaction.atomic

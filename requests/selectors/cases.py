@@ -10,8 +10,8 @@ from django.db.models import Case, CharField, F, IntegerField, QuerySet, Value, 
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone
 
-from .choices import Status, TargetState
-from .models import Appointment, CaseNote, Notification, SecondOpinionRequest
+from ..choices import Status, TargetState
+from ..models import Appointment, CaseNote, Notification, SecondOpinionRequest
 
 
 @dataclass(frozen=True)

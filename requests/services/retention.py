@@ -13,10 +13,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .audit import audit_record
-from .choices import Status
-from .imaging.services import imaging_case_purge
-from .models import AuditEvent, SecondOpinionRequest
+from ..audit import audit_record
+from ..choices import Status
+from ..imaging.services import imaging_case_purge
+from ..models import AuditEvent, SecondOpinionRequest
 
 ANONYMOUS = "Anonymised"
 BATCH = 200

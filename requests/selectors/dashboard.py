@@ -16,8 +16,8 @@ from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from .choices import DiseaseGroup, TargetState
-from .models import OPEN_STATUSES, RecordItem, SecondOpinionRequest
+from ..choices import DiseaseGroup, TargetState
+from ..models import OPEN_STATUSES, RecordItem, SecondOpinionRequest
 
 DECIDED = Q(target_state__in=[TargetState.MET, TargetState.MISSED, TargetState.OVERDUE])
 WITHIN = Q(target_state=TargetState.MET)

@@ -1,17 +1,15 @@
-"""Outside medical records: the usual items, their retrieval status, chasing and the digest."""
+"""Outside medical records: the usual items of a new case, their retrieval status, the digest."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,15 +17,19 @@ from django.utils.translation import gettext as _
 from navigators.roles import RECORDS_STAFF
 from navigators.selectors import staff_with_role
 
-from .audit import audit_record, changed_fields
-from .choices import DiseaseGroup, Treatment
-from .models import OPEN_STATUSES, AuditEvent, Notification, RecordItem, SecondOpinionRequest
+from ..audit import audit_record, changed_fields
+from ..choices import DiseaseGroup, Treatment
+from ..models import AuditEvent, Notification, RecordItem, SecondOpinionRequest
+from ..selectors.records import OUTSTANDING, records_progress, to_chase
 from .outbox import notification_owe
 
 Kind = RecordItem.Kind
+
 State = RecordItem.State
-OUTSTANDING = (State.NEEDED, State.REQUESTED)
+
 BLOOD_CANCERS = {DiseaseGroup.LEUKEMIA, DiseaseGroup.LYMPHOMA, DiseaseGroup.MYELOMA}
+
+
 # Disease groups whose treatment choices usually hang on molecular or genomic testing.
 MOLECULAR_GROUPS = {
     DiseaseGroup.BREAST,
@@ -36,26 +38,12 @@ MOLECULAR_GROUPS = {
     DiseaseGroup.HEPATOBILIARY,
     *BLOOD_CANCERS,
 }
+
 UNKNOWN_FACILITY = "To confirm with the patient"
+
+
 # The fields staff edit on an item, compared before and after for the audit trail.
 RECORD_FIELDS = ["kind", "facility", "status", "method", "tracking_number", "notes"]
-
-
-@dataclass(frozen=True)
-class RecordsProgress:
-    received: int
-    total: int
-    unable: int
-    outstanding: int
-
-    def __str__(self) -> str:
-        text = _("records %(received)d of %(total)d received") % {
-            "received": self.received,
-            "total": self.total,
-        }
-        if self.unable:
-            text += _(" (%(n)d unable to obtain)") % {"n": self.unable}
-        return text
 
 
 def default_record_kinds(case: SecondOpinionRequest) -> list[str]:
@@ -163,61 +151,6 @@ def record_items_mark(
             http_request=http_request,
         )
     return changed
-
-
-# What records_progress counts: the items that matter (all but "not needed"), and of them...
-PROGRESS_COUNTS = {
-    "total": ~Q(status=State.NOT_NEEDED),
-    "received": Q(status=State.RECEIVED),
-    "unable": Q(status=State.UNABLE),
-    "outstanding": Q(status__in=OUTSTANDING),
-}
-
-
-def with_records_progress(
-    queryset: QuerySet[SecondOpinionRequest],
-) -> QuerySet[SecondOpinionRequest]:
-    """Annotate cases with their records progress, which records_progress() then reads."""
-    return queryset.annotate(
-        **{
-            f"records_{name}": Coalesce(
-                Subquery(
-                    RecordItem.objects.filter(condition, request=OuterRef("pk"))
-                    .order_by()
-                    .values("request")
-                    .annotate(count=Count("pk"))
-                    .values("count")
-                ),
-                0,
-            )
-            for name, condition in PROGRESS_COUNTS.items()
-        }
-    )
-
-
-def records_progress(case: SecondOpinionRequest) -> RecordsProgress:
-    """Return how far the records of a case are: "records 3 of 5 received"."""
-    if hasattr(case, "records_total"):  # read with the case (with_records_progress)
-        return RecordsProgress(
-            **{name: getattr(case, f"records_{name}") for name in PROGRESS_COUNTS}
-        )
-    counts = case.record_items.aggregate(
-        **{name: Count("id", filter=condition) for name, condition in PROGRESS_COUNTS.items()}
-    )
-    return RecordsProgress(**counts)
-
-
-def records_outstanding(case: SecondOpinionRequest) -> int:
-    """Return how many items of a case are still needed or requested."""
-    return case.record_items.filter(status__in=OUTSTANDING).count()
-
-
-def to_chase(now: datetime | None = None) -> QuerySet[RecordItem]:
-    """Return the items requested more than RECORDS_FOLLOW_UP_DAYS ago and not received."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.RECORDS_FOLLOW_UP_DAYS)
-    return RecordItem.objects.filter(
-        status=State.REQUESTED, requested_at__lt=cutoff, request__status__in=OPEN_STATUSES
-    )
 
 
 def records_digest(*, now: datetime | None = None) -> int:

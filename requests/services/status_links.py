@@ -1,11 +1,11 @@
-"""The patient's own status page: a single-use, 24-hour link sent to the email on file."""
+"""The patient's own status page: a single-use, 24-hour link sent to the email on file, and
+withdrawing from it."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -15,38 +15,18 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from .audit import audit_record
-from .choices import Status
-from .models import (
-    Appointment,
-    AuditEvent,
-    InsuranceOutcome,
-    Notification,
-    SecondOpinionRequest,
-    StatusLink,
-)
+from ..audit import audit_record
+from ..choices import Status
+from ..models import Appointment, AuditEvent, Notification, SecondOpinionRequest, StatusLink
+from .appointments import appointment_cancel
+from .lifecycle import case_transition
 from .outbox import notification_owe
-from .records import records_progress
-from .services import appointment_cancel, case_transition
 
 SALT = "requests.status-link"
 
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def status_case_find(
-    *, reference: str, date_of_birth: date, email: str
-) -> SecondOpinionRequest | None:
-    """Return the request these three answers identify, or None (the caller must not tell)."""
-    case = SecondOpinionRequest.objects.filter(
-        reference=reference, date_of_birth=date_of_birth
-    ).first()
-    if case is None:
-        return None
-    on_file = {address.lower() for address in (case.email, case.requester_email) if address}
-    return case if email.strip().lower() in on_file else None
 
 
 @transaction.atomic
@@ -117,42 +97,6 @@ def status_link_open(
             actor=by, action=AuditEvent.Action.VIEW_CASE, case=case, detail={"via": "status_link"}
         )
     return case
-
-
-@dataclass(frozen=True)
-class Tracker:
-    """What the patient sees: plain steps, no diagnosis."""
-
-    reference: str
-    submitted_at: datetime
-    status: str
-    navigator_first_name: str
-    records: str
-    insurance: str
-    appointment: Appointment | None
-    plan_delivered_at: datetime | None
-    is_open: bool
-    withdrawn: bool
-
-
-def status_tracker(case: SecondOpinionRequest) -> Tracker:
-    """Return the tracker of a request."""
-    progress = records_progress(case)
-    appointment = (
-        case.appointments.filter(state=Appointment.State.BOOKED).order_by("starts_at").first()
-    )
-    return Tracker(
-        reference=case.reference,
-        submitted_at=case.submitted_at,
-        status=case.status,
-        navigator_first_name=case.navigator.user.first_name if case.navigator else "",
-        records=str(progress) if progress.total else "",
-        insurance=InsuranceOutcome(case.insurance_outcome).label if case.insurance_outcome else "",
-        appointment=appointment,
-        plan_delivered_at=case.plan_delivered_at,
-        is_open=case.is_open,
-        withdrawn=case.status == Status.WITHDRAWN,
-    )
 
 
 @transaction.atomic

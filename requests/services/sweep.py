@@ -8,7 +8,6 @@ TargetAlert stops a second alert even if a case were ever seen by both.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,16 +21,16 @@ from django.utils import timezone
 from navigators.roles import SUPERVISORS
 from navigators.selectors import staff_with_role
 
-from .choices import Status, TargetState
-from .models import (
+from ..choices import Status, TargetState
+from ..models import (
     OPEN_STATUSES,
     SWEPT_TARGET_STATES,
     Notification,
     SecondOpinionRequest,
     TargetAlert,
 )
-from .outbox import notifications_enqueue
-from .targets import last_target_date_at_risk, last_target_date_passed, target_deadline
+from ..targets import last_target_date_at_risk, last_target_date_passed, target_deadline
+from .outbox import notification_owe_many
 
 logger = logging.getLogger(__name__)
 
@@ -260,51 +259,7 @@ def _raise_alerts(
             owed.append(
                 (case.pk, ALERT_KINDS[level], f"alert:{alert_id}:{user.pk}", user.email, context)
             )
-    notifications_enqueue(notification_ids=_insert_notifications(owed, now))
-
-
-# The columns of an owed alert email left at the model's defaults.
-NOTIFICATION_DEFAULTED = ("language", "state", "attempts", "last_error")
-
-
-def _insert_notifications(owed: list[tuple[int, str, str, str, dict]], now: datetime) -> list[int]:
-    """Insert owed emails (request id, kind, dedupe key, recipient, context), the other
-    columns at the model's defaults (pending, English, no attempt yet); return their ids.
-
-    One statement per thousand rows: bulk_create prepared each value of each row in Python,
-    a third of a first sweep's time over 10,000 alerts.
-    """
-    table = connection.ops.quote_name(Notification._meta.db_table)
-    defaults = [Notification._meta.get_field(name).get_default() for name in NOTIFICATION_DEFAULTED]
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    columns = ", ".join(
-        ["request_id", "kind", "dedupe_key", "recipient", "context", *NOTIFICATION_DEFAULTED]
-    )
-    row = "(" + ", ".join(["%s"] * (5 + len(defaults) + 1)) + ")"
-    ids: list[int] = []
-    for start in range(0, len(owed), 1000):
-        chunk = owed[start : start + 1000]
-        params = [
-            value
-            for request_id, kind, dedupe_key, recipient, context in chunk
-            for value in (
-                request_id,
-                str(kind),
-                dedupe_key,
-                recipient,
-                json.dumps(context),
-                *defaults,
-                stamp,
-            )
-        ]
-        sql = (
-            f"INSERT INTO {table} ({columns}, created_at) "  # noqa: S608 (names from the model, values are parameters)
-            f"VALUES {', '.join([row] * len(chunk))} RETURNING id"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            ids += [row_id for (row_id,) in cursor.fetchall()]
-    return ids
+    notification_owe_many(owed=owed, now=now)
 
 
 def _insert_alerts(pairs: list[tuple[int, str]], now: datetime) -> dict[tuple[int, str], int]:

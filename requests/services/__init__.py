@@ -1,0 +1,84 @@
+"""The writes on cases, by subject; each module owns its rule, this package names them all.
+
+intake (the public form, referrals, staff corrections), lifecycle (status changes, notes),
+appointments (and the first-appointment target they decide), records, support, documents
+(storing and scanning), status_links (the patient's status page), outbox (emails owed),
+delivery (sending one), retention, sweep (the target sweep). Tasks call these; these queue
+tasks through requests.jobs, by name, and never import them.
+"""
+
+from __future__ import annotations
+
+from .appointments import (
+    appointment_book,
+    appointment_cancel,
+    appointment_move,
+    request_target_refresh,
+)
+from .delivery import notification_send
+from .documents import document_scan, document_scan_requeue, document_store
+from .intake import referral_submit, request_details_update, request_submit
+from .lifecycle import case_note_add, case_transition, referrer_update
+from .outbox import (
+    claim_timeout,
+    notification_enqueue,
+    notification_owe,
+    notification_owe_many,
+    notification_requeue,
+    notification_resend,
+    notifications_enqueue,
+)
+from .records import (
+    RECORD_FIELDS,
+    UNKNOWN_FACILITY,
+    default_record_kinds,
+    record_item_save,
+    record_items_mark,
+    record_items_start,
+    records_digest,
+)
+from .retention import retention_anonymise
+from .status_links import status_link_mint, status_link_open, status_link_send, status_withdraw
+from .support import support_kinds_for, support_task_save, support_tasks_start
+from .sweep import SweepResult, target_sweep
+
+__all__ = [
+    "RECORD_FIELDS",
+    "UNKNOWN_FACILITY",
+    "SweepResult",
+    "appointment_book",
+    "appointment_cancel",
+    "appointment_move",
+    "case_note_add",
+    "case_transition",
+    "claim_timeout",
+    "default_record_kinds",
+    "document_scan",
+    "document_scan_requeue",
+    "document_store",
+    "notification_enqueue",
+    "notification_owe",
+    "notification_owe_many",
+    "notification_requeue",
+    "notification_resend",
+    "notification_send",
+    "notifications_enqueue",
+    "record_item_save",
+    "record_items_mark",
+    "record_items_start",
+    "records_digest",
+    "referral_submit",
+    "referrer_update",
+    "request_details_update",
+    "request_submit",
+    "request_target_refresh",
+    "retention_anonymise",
+    "status_link_mint",
+    "status_link_open",
+    "status_link_send",
+    "status_withdraw",
+    "support_kinds_for",
+    "support_task_save",
+    "support_tasks_start",
+    "target_sweep",
+]

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from django.urls import URLResolver, get_resolver
 
-from tests.conftest import ROOT, database_url, free_port
+from tests.infra import ROOT, database_url, free_port
 
 TOKEN = "eyJpZCI6MSwicyI6InNlY3JldCJ9-live-token-4Kq9"
 SEARCH = "Zephyrine Holloway"

@@ -27,7 +27,7 @@ import psycopg2
 import pytest
 from django.db import connection
 
-from tests.conftest import ROOT, free_port
+from tests.infra import ROOT, free_port
 
 WEB_COMMAND = "gunicorn -c secondopinion/gunicorn_conf.py secondopinion.wsgi"
 GUNICORN_CONF = "secondopinion/gunicorn_conf.py"

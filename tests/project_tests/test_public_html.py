@@ -30,7 +30,8 @@ from requests.models import Notification, RecordItem
 from requests.outbox import notification_send
 from requests.services import appointment_book, case_transition
 from secondopinion.views import server_error
-from tests.conftest import PATIENT_DOB, ROOT, form_data, make_request
+from tests.factories import PATIENT_DOB, form_data, make_request
+from tests.infra import ROOT
 
 pytestmark = pytest.mark.django_db
 

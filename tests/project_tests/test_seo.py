@@ -20,14 +20,9 @@ from PIL import Image
 
 from requests.models import Notification
 from requests.outbox import notification_send
-from tests.conftest import PATIENT_DOB, form_data, make_request
-from tests.project_tests.staff_urls import (
-    ROLE_FIXTURES,
-    build_world,
-    private_storage_in,
-    request_for,
-    staff_targets,
-)
+from tests.factories import PATIENT_DOB, form_data, make_request
+from tests.project_tests.staff_urls import request_for, staff_targets
+from tests.worlds import CaseWorld
 
 pytestmark = pytest.mark.django_db
 
@@ -225,15 +220,9 @@ def test_the_icons_robots_txt_and_static_files_have_no_robots_header(client) -> 
         assert "X-Robots-Tag" not in client.get(path), path
 
 
-def test_every_staff_page_says_noindex(
-    request: pytest.FixtureRequest, settings: Any, tmp_path: Path
-) -> None:
+def test_every_staff_page_says_noindex(world: CaseWorld) -> None:
     """Every staff URL, generated from the admin site's registry, sends X-Robots-Tag noindex,
     whoever asks (signed in or not)."""
-    private_storage_in(settings, tmp_path)
-    world = build_world(
-        {role: request.getfixturevalue(name) for role, name in ROLE_FIXTURES.items()}
-    )
     signed_in = Client()
     signed_in.force_login(world.users["supervisor"])
     for target in staff_targets():

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from secondopinion.settings import email_config, env_bool, env_int, env_list
-from tests.conftest import ROOT
+from tests.infra import ROOT
 
 
 def _run_settings(**env: str) -> subprocess.CompletedProcess[str]:

@@ -20,7 +20,7 @@ from requests.emails import UNVERIFIED_RECIPIENT_KINDS
 from requests.models import Notification, SecondOpinionRequest
 from requests.outbox import notification_send
 from requests.services import appointment_book, case_transition
-from tests.conftest import PATIENT_DOB, form_data
+from tests.factories import PATIENT_DOB, form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -22,18 +22,18 @@ from django.utils import timezone
 from requests import outbox
 from requests.models import Notification, SecondOpinionRequest
 from requests.outbox import notification_requeue
-from tests.conftest import ROOT, SmtpSink, form_data, free_port, start_worker, stop_worker
+from tests.factories import form_data
+from tests.infra import (
+    ROOT,
+    SmtpSink,
+    free_port,
+    start_worker,
+    stop_worker,
+    url_answers,
+    wait_until,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_until(predicate: Any, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def start_web(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -47,18 +47,10 @@ def start_web(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen[byt
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    if not wait_until(lambda: _answers(url + "/"), timeout=60):
+    if not wait_until(lambda: url_answers(url + "/"), timeout=60):
         process.kill()
         raise AssertionError("the web server did not start")
     return process, url
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback test server)
-            return True
-    except OSError:
-        return False
 
 
 def submit_in_a_browserless_client(url: str) -> tuple[int, str, float]:

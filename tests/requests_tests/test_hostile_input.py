@@ -38,8 +38,7 @@ from requests.models import (
 )
 from requests.views import STATUS_SESSION_KEY
 from tests import files
-from tests.conftest import PATIENT_DOB, form_data, make_request
-from tests.requests_tests.test_referrals import referral_data
+from tests.factories import PATIENT_DOB, form_data, make_request, referral_data
 
 pytestmark = pytest.mark.django_db
 

@@ -33,7 +33,7 @@ from requests.records import (
     records_progress,
 )
 from requests.services import appointment_cancel, case_transition
-from tests.conftest import PATIENT_DOB, form_data, make_request, make_staff
+from tests.factories import PATIENT_DOB, form_data, make_request, make_staff
 
 pytestmark = pytest.mark.django_db
 

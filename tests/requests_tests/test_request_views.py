@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from requests.models import Notification, SecondOpinionRequest, StatusChange
-from tests.conftest import form_data
+from tests.factories import form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,7 @@ from requests.models import (
 from requests.outbox import notification_send
 from requests.services import appointment_book, case_transition
 from secondopinion.ratelimit import client_ip
-from tests.conftest import DIAGNOSIS_TEXT, PATIENT_DOB, form_data, make_request
+from tests.factories import DIAGNOSIS_TEXT, PATIENT_DOB, form_data, make_request
 from tests.requests_tests.stored_text import tables_holding
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,7 @@ from navigators.services import case_assign
 from requests.models import Notification, SecondOpinionRequest, StatusLink
 from requests.status import status_link_mint, status_link_send
 from requests.views import STATUS_SESSION_KEY
-from tests.factories import PATIENT_DOB, form_data, make_request, referral_data
+from tests.factories import form_data, lookup_data, make_request, referral_data
 from tests.infra import ROOT
 from tests.worlds import CaseWorld
 
@@ -268,11 +268,7 @@ def test_the_referral_form_without_a_token_is_refused() -> None:
 def test_the_status_lookup_without_a_token_is_refused() -> None:
     """A post of the status lookup without a CSRF token is a 403 and sends no link."""
     case = make_request()
-    data = {
-        "reference": case.reference,
-        "date_of_birth": PATIENT_DOB.isoformat(),
-        "email": case.email,
-    }
+    data = lookup_data(case.reference, email=case.email)
 
     response = csrf_client().post("/status/", data)
 

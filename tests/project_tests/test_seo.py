@@ -20,7 +20,7 @@ from PIL import Image
 
 from requests.models import Notification
 from requests.outbox import notification_send
-from tests.factories import PATIENT_DOB, form_data, make_request
+from tests.factories import form_data, lookup_data, make_request
 from tests.project_tests.staff_urls import request_for, staff_targets
 from tests.worlds import CaseWorld
 
@@ -172,14 +172,7 @@ def patient_pages(client: Client) -> dict[str, Any]:
     assert client.post("/request/", form_data()).status_code == 302
     responses["request-thanks"] = client.get("/request/thanks/")
     case = make_request()
-    responses["status-sent"] = client.post(
-        "/status/",
-        {
-            "reference": case.reference,
-            "date_of_birth": PATIENT_DOB.isoformat(),
-            "email": "maria.lopez@example.com",
-        },
-    )
+    responses["status-sent"] = client.post("/status/", lookup_data(case.reference))
     link = Notification.objects.filter(kind=Notification.Kind.STATUS_LINK).latest("pk")
     assert notification_send(notification_id=link.pk)
     url = re.search(r"\S+/status/open/\S+", mail.outbox[-1].body).group(0)

@@ -12,7 +12,7 @@ from django.test import Client
 
 from requests.models import Notification, SecondOpinionRequest
 from requests.status import SALT
-from tests.factories import DIAGNOSIS_TEXT, PATIENT_DOB, make_request
+from tests.factories import DIAGNOSIS_TEXT, PATIENT_DOB, lookup_data, make_request
 from tests.infra import SmtpSink, WorkerProcess, wait_until
 from tests.requests_tests.stored_text import tables_holding
 
@@ -32,14 +32,7 @@ def test_the_emailed_link_opens_the_tracker_once(
     """A lookup's link reaches the patient through the worker and opens the tracker once;
     once it is sent, no row of the database holds the link, its token or its secret."""
     case = make_request()
-    response = client.post(
-        "/status/",
-        {
-            "reference": case.reference.lower(),
-            "date_of_birth": PATIENT_DOB.isoformat(),
-            "email": case.email,
-        },
-    )
+    response = client.post("/status/", lookup_data(case.reference.lower(), email=case.email))
     assert response.status_code == 200
 
     assert wait_until(lambda: len(status_emails(smtp_sink)) == 1), celery_worker.log.read_text()[

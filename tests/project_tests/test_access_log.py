@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from django.urls import URLResolver, get_resolver
 
-from tests.infra import ROOT, database_url, free_port
+from tests.infra import ROOT, database_url, free_port, wait_until
 
 TOKEN = "eyJpZCI6MSwicyI6InNlY3JldCJ9-live-token-4Kq9"
 SEARCH = "Zephyrine Holloway"
@@ -35,15 +35,14 @@ def production_command() -> list[str]:
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         if process.poll() is not None:
             pytest.fail(f"gunicorn stopped: {log.read_text()[-3000:]}")
         with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    pytest.fail(f"gunicorn did not start: {log.read_text()[-3000:]}")
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    if not wait_until(listening, 60, interval=0.2):
+        pytest.fail(f"gunicorn did not start: {log.read_text()[-3000:]}")
 
 
 @pytest.fixture

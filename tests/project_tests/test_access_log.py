@@ -9,7 +9,6 @@ import shlex
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -116,9 +115,7 @@ def test_the_access_log_has_paths_and_no_query_string_or_token(gunicorn) -> None
     for path, status in visits.items():
         assert fetch(port, path, Referer=f"https://127.0.0.1/status/open/?t={TOKEN}") == status
 
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and len(access_log.read_text().splitlines()) < len(visits):
-        time.sleep(0.1)
+    wait_until(lambda: len(access_log.read_text().splitlines()) >= len(visits), 10)
     log = access_log.read_text()
     lines = log.splitlines()
     assert len(lines) == len(visits), log

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from requests import outbox
 from requests.models import Notification, SecondOpinionRequest
 from requests.outbox import notification_requeue
 from tests.factories import form_data
+from tests.html import input_value
 from tests.infra import (
     ROOT,
     SmtpSink,
@@ -58,8 +58,8 @@ def submit_in_a_browserless_client(url: str) -> tuple[int, str, float]:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(url + "/request/", timeout=10).read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    key = re.search(r'name="submission_key" value="([^"]+)"', page).group(1)
+    token = input_value(page, "csrfmiddlewaretoken")
+    key = input_value(page, "submission_key")
     data = form_data(submission_key=key)
     data["csrfmiddlewaretoken"] = token
     body = urllib.parse.urlencode(data, doseq=True).encode()

@@ -38,8 +38,6 @@ from tests.infra import (
 )
 from tests.worlds import ROLE_FIXTURES, CaseWorld, build_world, private_storage_in
 
-# --- Skips that CI turns into failures ----------------------------------------------------
-
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("SO_FORBID_SKIPS") != "1":
@@ -70,9 +68,6 @@ def require_redis() -> None:
 def require_chromium() -> None:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"needs Debian's Chromium at {CHROMIUM} (apt-get install -y chromium)")
-
-
-# --- Celery: eager by default, a real worker on demand -------------------------------------
 
 
 @pytest.fixture(autouse=True)
@@ -160,9 +155,6 @@ def celery_worker(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Worker
     worker = start_worker(tmp_path, worker_env, worker_env["CELERY_QUEUE"])
     yield worker
     stop_worker(worker)
-
-
-# --- Staff per role ---------------------------------------------------------------------
 
 
 @pytest.fixture

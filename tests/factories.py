@@ -22,9 +22,6 @@ PROVIDER_EMAIL = "referrals@grantfm.example.org"
 STAFF_PASSWORD = "correct horse battery staple"
 
 
-# --- Form data ----------------------------------------------------------------------------
-
-
 def _without_none(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """Apply `overrides`; a None override leaves the field out of the post."""
     data.update(overrides)
@@ -98,9 +95,6 @@ def lookup_data(reference: str, **overrides: Any) -> dict[str, Any]:
     return _without_none(data, overrides)
 
 
-# --- Cases --------------------------------------------------------------------------------
-
-
 def make_request(**fields: Any) -> SecondOpinionRequest:
     """Create a case through the submission service, as the public form does."""
     from requests.models import SecondOpinionRequest
@@ -127,9 +121,6 @@ def make_request(**fields: Any) -> SecondOpinionRequest:
     )
     case.refresh_from_db()
     return case
-
-
-# --- Staff per role -----------------------------------------------------------------------
 
 
 def make_staff(username: str, role: str | None, **extra: Any) -> Any:

@@ -74,9 +74,6 @@ def url_answers(url: str) -> bool:
         return False
 
 
-# --- SMTP ---------------------------------------------------------------------------------
-
-
 @dataclass
 class SmtpSink:
     """A real SMTP server on loopback that keeps what it receives."""
@@ -137,9 +134,6 @@ class _SinkHandler:
         return "250 OK"
 
 
-# --- PostgreSQL and Redis -------------------------------------------------------------------
-
-
 def database_url() -> str:
     """Return the URL of the test database, for processes started by the tests."""
     from django.db import connection
@@ -165,9 +159,6 @@ def redis_available() -> bool:
         return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping())
     except redis.RedisError:
         return False
-
-
-# --- Celery workers -----------------------------------------------------------------------
 
 
 @dataclass
@@ -224,9 +215,6 @@ def stop_process(process: subprocess.Popen[bytes] | None) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-# --- Orthanc ------------------------------------------------------------------------------
 
 
 @dataclass

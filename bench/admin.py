@@ -77,7 +77,6 @@ def main() -> int:
 
     django.setup()
     from django.conf import settings
-    from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -85,8 +84,7 @@ def main() -> int:
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from navigators.models import Navigator
-    from navigators.roles import NAVIGATORS, RECORDS_STAFF, SUPERVISORS
+    from tests.factories import make_navigator, make_records_user, make_supervisor
 
     # No setup_test_environment(): it makes every template render copy its context for the
     # test client, a cost production pages do not pay.
@@ -97,25 +95,13 @@ def main() -> int:
             "TRUNCATE requests_secondopinionrequest, navigators_navigator, auth_user "
             "RESTART IDENTITY CASCADE"
         )
-    from django.contrib.auth import get_user_model
-
-    User = get_user_model()
-
-    def staff(username: str, role: str) -> object:
-        user = User.objects.create_user(username=username, is_staff=True, email=f"{username}@x.org")
-        user.groups.add(Group.objects.get(name=role))
-        return user
-
     navigators = [
-        Navigator.objects.create(
-            user=staff(f"nav{i}", NAVIGATORS),
-            disease_groups=["breast"],
-            languages=["en"],
-            capacity=1000,
-        )
+        make_navigator(
+            f"nav{i}", disease_groups=("breast",), languages=("en",), capacity=1000
+        ).navigator
         for i in range(25)
     ]
-    supervisor, records = staff("supervisor", SUPERVISORS), staff("records", RECORDS_STAFF)
+    supervisor, records = make_supervisor(), make_records_user()
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(

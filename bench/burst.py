@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -34,26 +33,28 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from seed import emailing_run, free_port, wait_for  # noqa: E402 (bench/ is on the path)
+from seed import emailing_run, received, wait_for  # noqa: E402 (bench/ is on the path)
 
-FORM = {
-    "requester_type": "patient",
-    "first_name": "Bench",
-    "last_name": "Patient",
-    "date_of_birth": "1961-03-28",
-    "email": "bench@example.com",
-    "phone": "617-555-0123",
-    "preferred_contact_method": "phone",
-    "preferred_contact_time": "any",
-    "preferred_language": "en",
-    "city": "Boston",
-    "state": "MA",
-    "zip_code": "02115",
-    "cancer_type": "breast",
-    "coverage_checked": "yes",
-    "consent_contact": "on",
-    "privacy_acknowledged": "on",
-}
+from tests.factories import form_data  # noqa: E402
+from tests.html import input_value  # noqa: E402
+from tests.infra import free_port, start_worker, stop_process, stop_worker, wait_until  # noqa: E402
+
+# The public form's valid post, without what costs more than the submission itself
+# (insurance, records help, treatments); each post gets the form's own submission key.
+FORM = form_data(
+    first_name="Bench",
+    last_name="Patient",
+    email="bench@example.com",
+    coverage_checked="yes",
+    insurance_carrier=None,
+    insurance_member_id=None,
+    needs_records_help=None,
+    consent_records=None,
+    treatments=None,
+    diagnosis_date=None,
+    questions=None,
+    submission_key=None,
+)
 
 
 def submit(base: str) -> tuple[bool, float]:
@@ -63,14 +64,14 @@ def submit(base: str) -> tuple[bool, float]:
     started = time.monotonic()
     try:
         page = opener.open(base + "/request/", timeout=30).read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        key = re.search(r'name="submission_key" value="([^"]+)"', page).group(1)
+        token = input_value(page, "csrfmiddlewaretoken")
+        key = input_value(page, "submission_key")
         body = urllib.parse.urlencode(
             {**FORM, "submission_key": key, "csrfmiddlewaretoken": token}
         ).encode()
         response = opener.open(base + "/request/", data=body, timeout=30)
         ok = urlsplit(response.url).path == "/request/thanks/"
-    except (OSError, AttributeError):
+    except (OSError, AssertionError):
         ok = False
     return ok, time.monotonic() - started
 
@@ -99,37 +100,20 @@ def main() -> int:
         if gunicorn
         else [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
     )
-    processes = [
-        subprocess.Popen(
-            web_command,
-            cwd=ROOT,
-            env=env,
-            stdout=(logs / "web.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        ),
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "secondopinion",
-                "worker",
-                "-Q",
-                queue,
-                "-c",
-                "4",
-                "--without-gossip",
-                "--without-mingle",
-                "-l",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=(logs / "worker.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        ),
-    ]
+    web = subprocess.Popen(
+        web_command,
+        cwd=ROOT,
+        env=env,
+        stdout=(logs / "web.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        # The prefork pool with four processes, the portal's web server starting meanwhile.
+        worker = start_worker(logs, env, queue, pool=None, concurrency=4)
+    except RuntimeError as error:
+        stop_process(web)
+        print(error)
+        return 2
     base = f"http://127.0.0.1:{port}"
     try:
         if not wait_for(base + "/"):
@@ -149,15 +133,12 @@ def main() -> int:
         from requests.models import Notification, SecondOpinionRequest
 
         saved = SecondOpinionRequest.objects.count()
-        deadline = time.monotonic() + args.wait
-        while time.monotonic() < deadline and len(sink.received) < saved:
-            time.sleep(0.2)
+        wait_until(lambda: len(sink.messages) >= saved, args.wait, interval=0.2)
         time.sleep(2)  # anything arriving late would be a duplicate
-        emailed = len(sink.received)
-        duplicates = sum(n - 1 for n in Counter(mid for _s, mid in sink.received).values())
-        references = Counter(
-            subject.rsplit("(", 1)[-1].rstrip(")") for subject, _mid in sink.received
-        )
+        arrived = received(sink)
+        emailed = len(arrived)
+        duplicates = sum(n - 1 for n in Counter(mid for _s, mid in arrived).values())
+        references = Counter(subject.rsplit("(", 1)[-1].rstrip(")") for subject, _mid in arrived)
         sent_rows = Notification.objects.filter(kind="confirmation", state="sent").count()
         print(f"{args.count} concurrent submissions in {posted:.2f} s; thanks pages: {thanked}")
         print(
@@ -168,14 +149,9 @@ def main() -> int:
         print(f"saved/emailed/duplicates: {saved}/{emailed}/{duplicates}")
         return 0
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        sink.controller.stop()
+        stop_process(web)
+        stop_worker(worker)
+        sink.stop()
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ asserts nothing; it exits non-zero only when it could not run.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import resource
@@ -35,18 +34,16 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import urllib.request
-import uuid
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from seed import free_port, reset_database  # noqa: E402 (bench/ is on the path: see above)
+from seed import reset_database  # noqa: E402 (bench/ is on the path: see above)
 
-ORTHANC = "/usr/sbin/Orthanc"
+from tests.infra import ORTHANC, OrthancServer  # noqa: E402
+
 USER, PASSWORD = "bench", "bench-secret"
 
 
@@ -67,50 +64,9 @@ def write_study(folder: Path, count: int) -> int:
     return total
 
 
-def start_orthanc(folder: Path) -> tuple[subprocess.Popen, str, int]:
-    port = free_port()
-    config = {
-        "Name": "bench",
-        "StorageDirectory": str(folder / "storage"),
-        "IndexDirectory": str(folder / "index"),
-        "HttpPort": port,
-        "DicomServerEnabled": False,
-        "DicomPort": free_port(),
-        "RemoteAccessAllowed": False,
-        "AuthenticationEnabled": True,
-        "RegisteredUsers": {USER: PASSWORD},
-        "HttpCompressionEnabled": False,
-    }
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "orthanc.json"
-    path.write_text(json.dumps(config))
-    log = (folder / "orthanc.log").open("wb")
-    process = subprocess.Popen([ORTHANC, str(path)], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://{USER}:{PASSWORD}@127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if orthanc_get(port, "/system") is not None:
-            return process, url, port
-        time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("Orthanc did not start")
-
-
-def orthanc_get(port: int, path: str, method: str = "GET") -> object:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method)
-    token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-    request.add_header("Authorization", f"Basic {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
-            data = response.read()
-            return json.loads(data) if data else {}
-    except OSError:
-        return None
-
-
-def orthanc_empty(port: int) -> None:
-    for study in orthanc_get(port, "/studies") or []:
-        orthanc_get(port, f"/studies/{study}", method="DELETE")
+def orthanc_empty(orthanc: OrthancServer) -> None:
+    for study in orthanc.get("/studies", timeout=60) or []:
+        orthanc.get(f"/studies/{study}", method="DELETE", timeout=60)
 
 
 def direct(files: list[Path], url: str) -> float:
@@ -157,22 +113,9 @@ def ingest(folder: Path, count: int, trace: bool) -> dict:
         imaging_upload_process,
         imaging_upload_receive,
     )
-    from requests.models import SecondOpinionRequest
-    from requests.services import request_submit
+    from tests.factories import make_request
 
-    case, _created = request_submit(
-        intake=SecondOpinionRequest(
-            requester_type="patient",
-            first_name="Maria",
-            last_name="Lopez",
-            date_of_birth=date(1961, 3, 28),
-            phone="+16175550123",
-            cancer_type="breast",
-            coverage_checked="yes",
-        ),
-        submission_key=uuid.uuid4(),
-        consent_records=True,
-    )
+    case = make_request()
     from django.core.files import File
 
     class Spooled(File):
@@ -258,17 +201,19 @@ def main() -> int:
             f"(written in {time.perf_counter() - started:.1f} s)"
         )
         files = sorted((work / "study" / "DICOM").iterdir())
-        orthanc, url, port = start_orthanc(work / "orthanc")
+        orthanc = OrthancServer(work / "orthanc", USER, PASSWORD).configure(plugins=False)
+        orthanc.start()
+        url = orthanc.url
         mb = total / 1e6
         direct_rates, portal_rates = [], []
         for round_number in range(1, args.rounds + 1):
             seconds = direct(files, url)
             direct_rates.append(mb / seconds)
-            orthanc_empty(port)
+            orthanc_empty(orthanc)
             shutil.rmtree(work / "private", ignore_errors=True)
             figures = portal(work / "study", url, env, args.instances, trace=False)
             portal_rates.append(mb / figures["seconds"])
-            orthanc_empty(port)
+            orthanc_empty(orthanc)
             print(
                 f"round {round_number}: direct {direct_rates[-1]:.1f} MB/s ({seconds:.1f} s); "
                 f"portal {portal_rates[-1]:.1f} MB/s ({figures['seconds']:.1f} s: "
@@ -285,18 +230,17 @@ def main() -> int:
         for count in sorted({min(100, args.instances), args.instances}):
             shutil.rmtree(work / "private", ignore_errors=True)
             untraced = portal(work / "study", url, env, count, trace=False)
-            orthanc_empty(port)
+            orthanc_empty(orthanc)
             shutil.rmtree(work / "private", ignore_errors=True)
             traced = portal(work / "study", url, env, count, trace=True)
-            orthanc_empty(port)
+            orthanc_empty(orthanc)
             print(
                 f"memory at {count} instances: peak RSS {untraced['maxrss_mb']:.0f} MB, "
                 f"Python allocations peak {traced['traced_peak_mb']:.1f} MB (target < 200 MB)"
             )
     finally:
         if orthanc is not None:
-            orthanc.terminate()
-            orthanc.wait(timeout=30)
+            orthanc.stop()
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

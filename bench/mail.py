@@ -16,7 +16,6 @@ asserts nothing; it exits non-zero only when it could not run.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from seed import SEED_SQL, emailing_run  # noqa: E402 (bench/ is on the path: see above)
+from seed import SEED_SQL, emailing_run, received  # noqa: E402 (bench/ is on the path: see above)
+
+from tests.infra import start_worker, stop_worker, wait_until  # noqa: E402
 
 OWED_SQL = """
 INSERT INTO requests_notification (request_id, kind, dedupe_key, recipient, language, context,
@@ -37,36 +38,6 @@ SELECT id, 'confirmation', 'confirmation:' || id, 'bench@example.com', 'en', '{}
        'pending', 0, '', now()
 FROM requests_secondopinionrequest
 """
-
-
-def start_worker(env: dict[str, str], queue: str, log: Path) -> subprocess.Popen:
-    """Start one Celery worker on `queue` and return once it is ready."""
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "secondopinion",
-            "worker",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "info",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and b" ready." not in log.read_bytes():
-        if worker.poll() is not None:
-            break
-        time.sleep(0.2)
-    return worker
 
 
 def main() -> int:
@@ -111,31 +82,31 @@ def main() -> int:
         cursor.execute(OWED_SQL)
     ids = list(Notification.objects.order_by("pk").values_list("pk", flat=True))
 
-    log = Path(tempfile.mkdtemp(prefix="bench-mail-")) / "worker.log"
-    worker = start_worker({**os.environ, "PYTHONPATH": str(ROOT)}, queue, log)
+    folder = Path(tempfile.mkdtemp(prefix="bench-mail-"))
     try:
-        if worker.poll() is not None or b" ready." not in log.read_bytes():
-            print(f"The worker did not start; see {log}")
-            return 2
+        # Celery's default prefork pool, one process per core, as production runs it.
+        worker = start_worker(folder, {**os.environ, "PYTHONPATH": str(ROOT)}, queue, pool=None)
+    except RuntimeError as error:
+        print(error)
+        return 2
+    try:
         started = time.monotonic()
         for notification_id in ids:
             notification_send_task.delay(notification_id)
         queued = time.monotonic() - started
-        deadline = started + args.wait
-        while len(sink.received) < len(ids) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: len(sink.messages) >= len(ids), args.wait)
         elapsed = time.monotonic() - started
         time.sleep(2)  # a late arrival would be a duplicate
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
-    received = len(sink.received)
-    duplicates = sum(n - 1 for n in Counter(mid for _s, mid in sink.received).values())
+        stop_worker(worker)
+        sink.stop()
+    arrived = received(sink)
+    duplicates = sum(n - 1 for n in Counter(mid for _s, mid in arrived).values())
     states = Counter(Notification.objects.values_list("state", flat=True))
     concurrency = os.cpu_count()
     print(f"one worker (prefork, {concurrency} processes), SMTP sink on loopback")
     print(f"{len(ids)} emails queued in {queued:.2f} s (one task each)")
-    print(f"{received} received in {elapsed:.2f} s: {received / elapsed:.0f} emails/s")
+    print(f"{len(arrived)} received in {elapsed:.2f} s: {len(arrived) / elapsed:.0f} emails/s")
     print(f"outbox rows by state: {dict(states)}; duplicates at the sink: {duplicates}")
     return 0
 

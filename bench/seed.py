@@ -1,18 +1,17 @@
-"""What the benchmarks share: their own database, requests seeded with one statement, a
-free port, an SMTP sink on loopback, and waiting for a server to answer."""
+"""What the benchmarks share: their own database, requests seeded with one statement, and
+the start of a run that sends email. The free port, the SMTP sink on loopback and waiting for
+a server are the tests' own (tests/infra.py)."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import socket
-import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.infra import SmtpSink, url_answers, wait_until
 
 SEED_SQL = """
 INSERT INTO requests_secondopinionrequest (
@@ -94,43 +93,14 @@ def reset_database(url: str) -> None:
         cursor.execute(f'CREATE DATABASE "{name}"')
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Sink:
-    """An SMTP server on loopback that keeps the Subject and Message-ID of what it accepts."""
-
-    def __init__(self) -> None:
-        from aiosmtpd.controller import Controller
-
-        self.port = free_port()
-        self.received: list[tuple[str, str]] = []
-        self.lock = threading.Lock()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        from email import message_from_bytes, policy
-
-        message = message_from_bytes(envelope.original_content, policy=policy.default)
-        with self.lock:
-            self.received.append((str(message["Subject"]), str(message["Message-ID"])))
-        return "250 OK"
-
-
 def wait_for(url: str, timeout: float = 60) -> bool:
     """Return whether `url` answers within `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback)
-                return True
-        except OSError:
-            time.sleep(0.2)
-    return False
+    return wait_until(lambda: url_answers(url), timeout, interval=0.2)
+
+
+def received(sink: SmtpSink) -> list[tuple[str, str]]:
+    """Return the Subject and Message-ID of every message the sink accepted."""
+    return [(str(message["Subject"]), str(message["Message-ID"])) for message in sink.messages]
 
 
 def database_and_broker() -> tuple[str, str] | None:
@@ -143,7 +113,7 @@ def database_and_broker() -> tuple[str, str] | None:
     return database_url, redis_url
 
 
-def emailing_run(doc: str, count: int, wait: float) -> tuple[argparse.Namespace, Sink] | None:
+def emailing_run(doc: str, count: int, wait: float) -> tuple[argparse.Namespace, SmtpSink] | None:
     """Start a benchmark that sends COUNT emails: read --count and --wait (seconds to wait
     for them at most), recreate DATABASE_URL's database and start an SMTP sink on loopback.
 
@@ -157,4 +127,4 @@ def emailing_run(doc: str, count: int, wait: float) -> tuple[argparse.Namespace,
     if services is None:
         return None
     reset_database(services[0])
-    return args, Sink()
+    return args, SmtpSink().start()

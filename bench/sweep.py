@@ -49,10 +49,10 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from navigators.models import Navigator
     from requests.models import OPEN_STATUSES, SWEPT_TARGET_STATES, SecondOpinionRequest
     from requests.services import target_sweep
     from secondopinion.celery import app as celery_app
+    from tests.factories import make_navigator
 
     # Alerts are queued to an in-memory broker: the bench measures the sweep, not email.
     celery_app.conf.task_always_eager = False
@@ -63,17 +63,11 @@ def main() -> int:
         cursor.execute(
             "TRUNCATE requests_secondopinionrequest, navigators_navigator RESTART IDENTITY CASCADE"
         )
-    User = get_user_model()
-    User.objects.filter(username__startswith="bench-nav-").delete()
+    get_user_model().objects.filter(username__startswith="bench-nav-").delete()
     navigators = [
-        Navigator.objects.create(
-            user=User.objects.create_user(
-                username=f"bench-nav-{index}", email=f"nav{index}@example.org", is_staff=True
-            ),
-            disease_groups=["breast"],
-            languages=["en"],
-            capacity=10_000,
-        )
+        make_navigator(
+            f"bench-nav-{index}", disease_groups=("breast",), languages=("en",), capacity=10_000
+        ).navigator
         for index in range(args.navigators)
     ]
     started = time.perf_counter()

@@ -43,7 +43,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from burst import FORM  # noqa: E402 (bench/ is on the path: see above)
-from seed import database_and_broker, free_port, reset_database, wait_for  # noqa: E402
+from seed import database_and_broker, reset_database, wait_for  # noqa: E402
+
+from tests.html import input_value  # noqa: E402
+from tests.infra import free_port  # noqa: E402
 
 # wrk's scripts: a summary line for every run, and for the posts a body of its own each
 # (a submission key from the thread's number, the round and a counter: none is a repeat).
@@ -112,7 +115,7 @@ def form_tokens(port: int) -> tuple[str, str]:
     response = connection.getresponse()
     page = response.read().decode()
     cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie", "")).group(1)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    token = input_value(page, "csrfmiddlewaretoken")
     return cookie, token
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.files import EICAR
+from tests.infra import wait_until
 
 CLAMD = Path("/usr/sbin/clamd")
 # A local signature (clamd's .ndb format, name:target:offset:hex): the EICAR string anywhere
@@ -68,11 +68,9 @@ def running_clamd(socket_path: Path) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
-        while not ping(socket_path):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("clamd did not start:\n" + (folder / "clamd.log").read_text())
-            time.sleep(0.1)
+        answered = wait_until(lambda: process.poll() is not None or ping(socket_path), 60)
+        if not answered or process.poll() is not None:
+            raise RuntimeError("clamd did not start:\n" + (folder / "clamd.log").read_text())
         yield str(socket_path)
     finally:
         process.terminate()

@@ -1,4 +1,5 @@
-"""Shared fixtures: users per role, request factories, and the real services.
+"""Shared fixtures: users per role, and the real services (what they are made of lives in
+tests/factories.py and tests/infra.py).
 
 Tests that need PostgreSQL, Redis or Chromium skip, with the reason, where the machine has
 none; CI sets SO_FORBID_SKIPS=1, which turns any skip into a failure.
@@ -6,47 +7,37 @@ none; CI sets SO_FORBID_SKIPS=1, which turns any skip into a failure.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import threading
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps as django_apps
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils import translation
 
-from navigators.models import Navigator
-from navigators.roles import (
-    NAVIGATORS,
-    PATIENT_ADVOCATES,
-    RECORDS_STAFF,
-    SUPERVISORS,
-    sync_role_groups,
-)
-from requests.models import SecondOpinionRequest
-from requests.services import request_submit
 from secondopinion.celery import app as celery_app
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-
-
-# --- Skips that CI turns into failures ----------------------------------------------------
+from tests.factories import (
+    make_advocate,
+    make_navigator,
+    make_records_user,
+    make_supervisor,
+)
+from tests.infra import (
+    CHROMIUM,
+    ROOT,
+    SmtpSink,
+    WorkerProcess,
+    database_url,
+    redis_available,
+    start_worker,
+    stop_worker,
+)
+from tests.worlds import ROLE_FIXTURES, CaseWorld, build_world, private_storage_in
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -60,17 +51,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "available here, so this run fails.\n"
         )
         session.exitstatus = 1
-
-
-def redis_available() -> bool:
-    if not settings.REDIS_URL:
-        return False
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
 
 
 @pytest.fixture
@@ -89,9 +69,6 @@ def require_redis() -> None:
 def require_chromium() -> None:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"needs Debian's Chromium at {CHROMIUM} (apt-get install -y chromium)")
-
-
-# --- Celery: eager by default, a real worker on demand -------------------------------------
 
 
 @pytest.fixture(autouse=True)
@@ -146,68 +123,11 @@ def _eager_tasks() -> Iterator[None]:
     celery_app.conf.task_always_eager = previous
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class SmtpSink:
-    """A real SMTP server on loopback that keeps what it receives."""
-
-    host: str
-    port: int
-    messages: list[EmailMessage] = field(default_factory=list)
-    refuse: int = 0  # how many next deliveries to refuse with a 451
-    refuse_all: bool = False  # refuse every delivery (an SMTP server down for good)
-    delay: float = 0.0  # seconds to hold each delivery before answering
-    receiving: threading.Event = field(default_factory=threading.Event)
-
-    @property
-    def url(self) -> str:
-        return f"smtp://{self.host}:{self.port}"
-
-    def wait_for(self, count: int, timeout: float = 20.0) -> list[EmailMessage]:
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return self.messages
-
-
-class _SinkHandler:
-    def __init__(self, sink: SmtpSink) -> None:
-        self.sink = sink
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.sink.receiving.set()
-        if self.sink.delay:
-            await asyncio.sleep(self.sink.delay)
-            if server.transport is None or server.transport.is_closing():
-                # The sender died before our "250": like any MTA, we did not accept it.
-                return "451 Connection lost"
-        with self.lock:
-            if self.sink.refuse_all:
-                return "550 Mailbox unavailable"
-            if self.sink.refuse > 0:
-                self.sink.refuse -= 1
-                return "451 Try again later"
-            self.sink.messages.append(
-                message_from_bytes(envelope.original_content, policy=policy.default)
-            )
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp_sink() -> Iterator[SmtpSink]:
-    from aiosmtpd.controller import Controller
-
-    sink = SmtpSink(host="127.0.0.1", port=free_port())
-    controller = Controller(_SinkHandler(sink), hostname=sink.host, port=sink.port)
-    controller.start()
+    sink = SmtpSink().start()
     yield sink
-    controller.stop()
+    sink.stop()
 
 
 @pytest.fixture
@@ -219,71 +139,6 @@ def smtp_settings(settings: Any, smtp_sink: SmtpSink) -> SmtpSink:
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     return smtp_sink
-
-
-def database_url() -> str:
-    """Return the URL of the test database, for processes started by the tests."""
-    conf = connection.settings_dict
-    user = conf.get("USER") or "postgres"
-    password = f":{conf['PASSWORD']}" if conf.get("PASSWORD") else ""
-    return (
-        f"postgres://{user}{password}@{conf.get('HOST') or '127.0.0.1'}:"
-        f"{conf.get('PORT') or 5432}/{conf['NAME']}"
-    )
-
-
-@dataclass
-class WorkerProcess:
-    process: subprocess.Popen[bytes]
-    queue: str
-    log: Path
-    env: dict[str, str]
-
-
-def start_worker(
-    tmp_path: Path, env: dict[str, str], queue: str, *, beat: bool = False
-) -> WorkerProcess:
-    log = tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log"
-    args = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "secondopinion",
-        "worker",
-        "-Q",
-        queue,
-        "-P",
-        "solo",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "-l",
-        "info",
-    ]
-    if beat:
-        args += ["-B", "-s", str(tmp_path / "beat-schedule")]
-    handle = log.open("wb")
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if b" ready." in log.read_bytes():
-            return WorkerProcess(process, queue, log, env)
-        if process.poll() is not None:
-            break
-        time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("The Celery worker did not start:\n" + log.read_text()[-3000:])
-
-
-def stop_worker(worker: WorkerProcess) -> None:
-    if worker.process.poll() is None:
-        worker.process.terminate()
-        try:
-            worker.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.process.kill()
-            worker.process.wait()
 
 
 @pytest.fixture
@@ -313,120 +168,56 @@ def celery_worker(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Worker
     stop_worker(worker)
 
 
-# --- Staff per role ---------------------------------------------------------------------
-
-
-def make_staff(username: str, role: str | None, **extra: Any) -> Any:
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.create_user(
-        username=username,
-        password="correct horse battery staple",
-        is_staff=True,
-        email=f"{username}@example.org",
-        first_name=username.title(),
-        **extra,
-    )
-    if role:
-        if not Group.objects.filter(name=role).exists():
-            # A transactional test before this one flushed the groups the migrations made.
-            sync_role_groups(django_apps)
-        user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 @pytest.fixture
 def supervisor(db: None) -> Any:
-    return make_staff("supervisor", SUPERVISORS)
+    return make_supervisor()
 
 
 @pytest.fixture
 def navigator_user(db: None) -> Any:
-    user = make_staff("navigator", NAVIGATORS)
-    Navigator.objects.create(
-        user=user, disease_groups=["breast", "thoracic"], languages=["en", "es"], capacity=10
-    )
-    return user
+    return make_navigator()
 
 
 @pytest.fixture
 def other_navigator_user(db: None) -> Any:
-    user = make_staff("othernav", NAVIGATORS)
-    Navigator.objects.create(user=user, disease_groups=["breast"], languages=["en"], capacity=10)
-    return user
+    return make_navigator("othernav", disease_groups=("breast",), languages=("en",))
 
 
 @pytest.fixture
 def records_user(db: None) -> Any:
-    return make_staff("records", RECORDS_STAFF)
+    return make_records_user()
 
 
 @pytest.fixture
 def advocate_user(db: None) -> Any:
-    return make_staff("advocate", PATIENT_ADVOCATES)
+    return make_advocate()
 
 
-# --- Requests ---------------------------------------------------------------------------
-
-PATIENT_DOB = date(1961, 3, 28)
-DIAGNOSIS_TEXT = "Stage II invasive ductal carcinoma, HER2 positive"
-
-
-def form_data(**overrides: Any) -> dict[str, Any]:
-    """Return a valid post of the public request form."""
-    data = {
-        "requester_type": "patient",
-        "first_name": "Maria",
-        "last_name": "Lopez",
-        "date_of_birth": PATIENT_DOB.isoformat(),
-        "email": "maria.lopez@example.com",
-        "phone": "617-555-0123",
-        "preferred_contact_method": "phone",
-        "preferred_contact_time": "any",
-        "preferred_language": "en",
-        "city": "Boston",
-        "state": "MA",
-        "zip_code": "02115",
-        "cancer_type": "breast",
-        "diagnosis_date": "2026-10-01",
-        "treatments": ["surgery"],
-        "questions": DIAGNOSIS_TEXT,
-        "insurance_carrier": "Blue Cross",
-        "insurance_member_id": "XJ123456",
-        "coverage_checked": "no",
-        "needs_records_help": "on",
-        "consent_contact": "on",
-        "consent_records": "on",
-        "privacy_acknowledged": "on",
-        "submission_key": str(uuid.uuid4()),
+@pytest.fixture
+def staff(
+    supervisor: Any,
+    navigator_user: Any,
+    other_navigator_user: Any,
+    records_user: Any,
+    advocate_user: Any,
+) -> dict[str, Any]:
+    """Staff of every role, by the name of their fixture."""
+    return {
+        "supervisor": supervisor,
+        "navigator_user": navigator_user,
+        "other_navigator_user": other_navigator_user,
+        "records_user": records_user,
+        "advocate_user": advocate_user,
     }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
 
 
-def make_request(**fields: Any) -> SecondOpinionRequest:
-    """Create a request through the submission service, as the public form does."""
-    values = {
-        "requester_type": "patient",
-        "first_name": "Maria",
-        "last_name": "Lopez",
-        "date_of_birth": PATIENT_DOB,
-        "email": "maria.lopez@example.com",
-        "phone": "+16175550123",
-        "preferred_language": "en",
-        "city": "Boston",
-        "state": "MA",
-        "zip_code": "02115",
-        "cancer_type": "breast",
-        "questions": DIAGNOSIS_TEXT,
-        "coverage_checked": "yes",  # no insurance verification task unless a test asks
-    }
-    values.update(fields)
-    case, _created = request_submit(
-        intake=SecondOpinionRequest(**values), submission_key=uuid.uuid4(), consent_records=True
+@pytest.fixture
+def world(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> CaseWorld:
+    """The staff-URL case world (tests/worlds.py), its documents stored in this test's folder."""
+    private_storage_in(settings, tmp_path)
+    return build_world(
+        {role: request.getfixturevalue(name) for role, name in ROLE_FIXTURES.items()}
     )
-    case.refresh_from_db()
-    return case
 
 
 @pytest.fixture

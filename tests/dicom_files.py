@@ -2,7 +2,7 @@
 
 Everything is written with pydicom: instances of any size, a disc with a DICOMDIR (through
 pydicom's FileSet, as a burning program writes one), and the hostile archives a portal must
-refuse. The patient is the one of tests.conftest.make_request unless a test says otherwise.
+refuse. The patient is the one of tests.factories.make_request unless a test says otherwise.
 """
 
 from __future__ import annotations

@@ -10,9 +10,8 @@ import pytest
 from django.core import mail
 
 from navigators.services import case_assign
-from tests.conftest import make_request
-from tests.e2e.conftest import screenshot
-from tests.e2e.test_patient_request import fill_request_form
+from tests.e2e.browser import fill_request_form, screenshot
+from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 AXE_OPTIONS = {

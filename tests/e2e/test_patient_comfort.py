@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from requests.models import Notification, SecondOpinionRequest
-from tests.e2e.conftest import screenshot
-from tests.e2e.test_patient_request import fill_request_form
+from tests.e2e.browser import fill_request_form, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,25 +8,10 @@ from typing import Any
 import pytest
 
 from requests.models import Notification, SecondOpinionRequest
-from tests.conftest import SmtpSink, WorkerProcess
-from tests.e2e.conftest import screenshot
+from tests.e2e.browser import fill_request_form, screenshot
+from tests.infra import SmtpSink, WorkerProcess
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def fill_request_form(page: Any) -> None:
-    page.locator("#id_first_name").fill("Maria")
-    page.locator("#id_last_name").fill("Lopez")
-    page.locator("#id_date_of_birth").fill("1961-03-28")
-    page.locator("#id_email").fill("maria.lopez@example.com")
-    page.locator("#id_phone").fill("617-555-0123")
-    page.locator("#id_city").fill("Boston")
-    page.locator("#id_state").select_option("MA")
-    page.locator("#id_zip_code").fill("02115")
-    page.locator("#id_cancer_type").select_option("breast")
-    page.locator("#id_questions").fill("Is surgery the right first step?")
-    page.locator("#id_privacy_acknowledged").check()
-    page.locator("#id_consent_contact").check()
 
 
 @pytest.mark.parametrize("device", ["phone_page", "page"])

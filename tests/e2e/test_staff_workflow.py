@@ -12,8 +12,9 @@ from navigators.services import case_assign
 from requests.choices import Status
 from requests.models import CaseNote, SecondOpinionRequest
 from requests.services import case_transition
-from tests.conftest import SmtpSink, WorkerProcess, make_request
-from tests.e2e.conftest import screenshot
+from tests.e2e.browser import screenshot
+from tests.factories import make_request
+from tests.infra import SmtpSink, WorkerProcess
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "correct horse battery staple"

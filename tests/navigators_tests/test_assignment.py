@@ -24,7 +24,7 @@ from requests.models import (
     SecondOpinionRequest,
     StatusChange,
 )
-from tests.conftest import form_data, make_request, make_staff
+from tests.factories import form_data, make_request, make_staff
 
 CENTER = ZoneInfo("America/New_York")
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=CENTER)

@@ -9,7 +9,6 @@ import shlex
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.urls import URLResolver, get_resolver
 
-from tests.conftest import ROOT, database_url, free_port
+from tests.infra import ROOT, database_url, free_port, wait_until
 
 TOKEN = "eyJpZCI6MSwicyI6InNlY3JldCJ9-live-token-4Kq9"
 SEARCH = "Zephyrine Holloway"
@@ -35,15 +34,14 @@ def production_command() -> list[str]:
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         if process.poll() is not None:
             pytest.fail(f"gunicorn stopped: {log.read_text()[-3000:]}")
         with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    pytest.fail(f"gunicorn did not start: {log.read_text()[-3000:]}")
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    if not wait_until(listening, 60, interval=0.2):
+        pytest.fail(f"gunicorn did not start: {log.read_text()[-3000:]}")
 
 
 @pytest.fixture
@@ -117,9 +115,7 @@ def test_the_access_log_has_paths_and_no_query_string_or_token(gunicorn) -> None
     for path, status in visits.items():
         assert fetch(port, path, Referer=f"https://127.0.0.1/status/open/?t={TOKEN}") == status
 
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and len(access_log.read_text().splitlines()) < len(visits):
-        time.sleep(0.1)
+    wait_until(lambda: len(access_log.read_text().splitlines()) >= len(visits), 10)
     log = access_log.read_text()
     lines = log.splitlines()
     assert len(lines) == len(visits), log

@@ -6,7 +6,6 @@ from navigators/roles.py (who holds which permission) and navigators/access.py (
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,19 +21,13 @@ from navigators.roles import (
     SUPERVISORS,
 )
 from requests.models import RecordItem
-from tests.conftest import DIAGNOSIS_TEXT
-from tests.project_tests.staff_urls import (
+from tests.factories import DIAGNOSIS_TEXT
+from tests.project_tests.staff_urls import Target, body_of, case_state, request_for, staff_targets
+from tests.worlds import (
     PDF,
     ROLE_FIXTURES,
     SENTINEL_SURNAME,
     CaseWorld,
-    Target,
-    body_of,
-    build_world,
-    case_state,
-    private_storage_in,
-    request_for,
-    staff_targets,
 )
 
 pytestmark = pytest.mark.django_db
@@ -149,13 +142,6 @@ def _expected_model_page(role: str, target: Target) -> Outcome:
 
 TARGETS = staff_targets()
 MATRIX = [pytest.param(role, target, id=f"{role}-{target}") for role in ROLES for target in TARGETS]
-
-
-@pytest.fixture
-def world(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> CaseWorld:
-    private_storage_in(settings, tmp_path)
-    users = {role: request.getfixturevalue(name) for role, name in ROLE_FIXTURES.items()}
-    return build_world(users)
 
 
 def outcome_of(response: Any, world: CaseWorld, target: Target) -> str:

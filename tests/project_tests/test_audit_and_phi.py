@@ -36,9 +36,9 @@ from requests.services import (
     retention_anonymise,
 )
 from secondopinion.logfilters import REDACTED, RedactPHI
-from tests.conftest import form_data, make_request, make_staff
-from tests.project_tests.staff_urls import PDF, private_storage_in
-from tests.requests_tests.test_admin_case import form_fields
+from tests.factories import form_data, make_request, make_staff
+from tests.html import form_fields
+from tests.worlds import PDF, private_storage_in
 
 pytestmark = pytest.mark.django_db
 

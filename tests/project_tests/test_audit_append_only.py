@@ -15,7 +15,7 @@ from django.db.models import ProtectedError
 
 from requests.audit import audit_record
 from requests.models import AuditEvent, SecondOpinionRequest
-from tests.conftest import make_request
+from tests.factories import make_request
 
 names_only_migration = importlib.import_module("requests.migrations.0009_audit_client")
 

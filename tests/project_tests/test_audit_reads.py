@@ -6,7 +6,6 @@ role, plus what a list's event says and keeps out.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,17 +16,9 @@ from django.urls import reverse
 from requests.audit import READ_ACTIONS
 from requests.choices import TargetState
 from requests.models import USER_AGENT_MAX_LENGTH, AuditEvent, SecondOpinionRequest
-from tests.conftest import make_staff
-from tests.project_tests.staff_urls import (
-    ROLE_FIXTURES,
-    SENTINEL_SURNAME,
-    CaseWorld,
-    Target,
-    build_world,
-    private_storage_in,
-    request_for,
-    staff_targets,
-)
+from tests.factories import make_staff
+from tests.project_tests.staff_urls import Target, request_for, staff_targets
+from tests.worlds import ROLE_FIXTURES, SENTINEL_SURNAME, CaseWorld
 
 pytestmark = pytest.mark.django_db
 
@@ -41,11 +32,10 @@ MATRIX = [pytest.param(role, target, id=f"{role}-{target}") for role in ROLES fo
 
 
 @pytest.fixture
-def world(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> CaseWorld:
-    private_storage_in(settings, tmp_path)
-    users = {role: request.getfixturevalue(name) for role, name in ROLE_FIXTURES.items()}
-    users["superuser"] = make_staff("root", None, is_superuser=True)
-    return build_world(users)
+def world(world: CaseWorld) -> CaseWorld:
+    """The case world with a superuser among its staff."""
+    world.users["superuser"] = make_staff("root", None, is_superuser=True)
+    return world
 
 
 def last_pk() -> int:

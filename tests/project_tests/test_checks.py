@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from secondopinion.checks import MFA_OFF, mfa_required_in_production
-from tests.conftest import ROOT
+from tests.infra import ROOT
 
 PRODUCTION_ENV = {
     "DEBUG": "0",

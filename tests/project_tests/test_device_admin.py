@@ -4,7 +4,6 @@ nobody adds or changes a device, and a supervisor's reset of a colleague's devic
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,27 +15,14 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from requests.models import AuditEvent
-from tests.conftest import make_staff
+from tests.factories import make_staff
 from tests.project_tests.otp_codes import ENROL, LOGIN, PASSWORD, secret_forms
-from tests.project_tests.staff_urls import (
-    ADMIN_VIEWS,
-    ROLE_FIXTURES,
-    CaseWorld,
-    body_of,
-    build_world,
-    private_storage_in,
-)
+from tests.project_tests.staff_urls import ADMIN_VIEWS, body_of
+from tests.worlds import ROLE_FIXTURES, CaseWorld
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:otp_totp_totpdevice_changelist")
-
-
-@pytest.fixture
-def world(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> CaseWorld:
-    private_storage_in(settings, tmp_path)
-    users = {role: request.getfixturevalue(name) for role, name in ROLE_FIXTURES.items()}
-    return build_world(users)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import subprocess
 import sys
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,9 +22,9 @@ from navigators.services import case_assign
 from requests.models import Notification, SecondOpinionRequest, StatusLink
 from requests.services import status_link_mint, status_link_send
 from requests.views import STATUS_SESSION_KEY
-from tests.conftest import PATIENT_DOB, ROOT, form_data, make_request
-from tests.project_tests.staff_urls import ROLE_FIXTURES, build_world, private_storage_in
-from tests.requests_tests.test_referrals import referral_data
+from tests.factories import form_data, lookup_data, make_request, referral_data
+from tests.infra import ROOT
+from tests.worlds import CaseWorld
 
 pytestmark = pytest.mark.django_db
 
@@ -219,14 +218,8 @@ def test_public_pages_about_a_patient_are_not_stored(client, page: str) -> None:
 
 
 @pytest.mark.parametrize("page", ["case", "document", "dashboard", "dashboard_export"])
-def test_staff_pages_with_patient_data_are_not_stored(
-    request: pytest.FixtureRequest, settings: Any, tmp_path: Path, page: str
-) -> None:
+def test_staff_pages_with_patient_data_are_not_stored(world: CaseWorld, page: str) -> None:
     """The admin case page, a document download and the dashboard send no-store."""
-    private_storage_in(settings, tmp_path)
-    world = build_world(
-        {role: request.getfixturevalue(name) for role, name in ROLE_FIXTURES.items()}
-    )
     paths = {
         "case": reverse("admin:requests_secondopinionrequest_change", args=[world.case.pk]),
         "document": world.document.get_absolute_url(),
@@ -275,11 +268,7 @@ def test_the_referral_form_without_a_token_is_refused() -> None:
 def test_the_status_lookup_without_a_token_is_refused() -> None:
     """A post of the status lookup without a CSRF token is a 403 and sends no link."""
     case = make_request()
-    data = {
-        "reference": case.reference,
-        "date_of_birth": PATIENT_DOB.isoformat(),
-        "email": case.email,
-    }
+    data = lookup_data(case.reference, email=case.email)
 
     response = csrf_client().post("/status/", data)
 

@@ -86,7 +86,7 @@ def test_staff_without_the_second_factor_get_the_public_answer(
 
 
 def test_broker_down_is_503(monitor, settings) -> None:
-    from tests.conftest import free_port
+    from tests.infra import free_port
 
     settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
     response = monitor.get("/health/")

@@ -9,7 +9,6 @@ MFA required, the session verified by a TOTP device.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,13 +21,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from requests.models import SecondOpinionRequest
-from tests.project_tests.staff_urls import (
-    ROLE_FIXTURES,
-    SENTINEL_SURNAME,
-    CaseWorld,
-    build_world,
-    private_storage_in,
-)
+from tests.worlds import SENTINEL_SURNAME, CaseWorld
 
 pytestmark = pytest.mark.django_db
 
@@ -36,12 +29,9 @@ ROLES = ("supervisor", "navigator", "records", "advocate")
 LISTS = sorted(model._meta.label_lower for model in admin.site._registry)
 
 
-@pytest.fixture
-def world(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> CaseWorld:
+@pytest.fixture(autouse=True)
+def _mfa_required(settings: Any) -> None:
     settings.MFA_REQUIRED = True
-    private_storage_in(settings, tmp_path)
-    users = {role: request.getfixturevalue(name) for role, name in ROLE_FIXTURES.items()}
-    return build_world(users)
 
 
 def verified_client(user: Any) -> Client:

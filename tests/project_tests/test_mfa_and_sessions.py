@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,19 +20,12 @@ from django.urls import URLPattern, URLResolver, reverse
 from django_otp.oath import TOTP, hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.conftest import make_staff
-from tests.project_tests.staff_urls import (
+from tests.factories import make_staff
+from tests.project_tests.staff_urls import Target, body_of, case_state, request_for, staff_targets
+from tests.worlds import (
     PDF,
-    ROLE_FIXTURES,
     SENTINEL_SURNAME,
     CaseWorld,
-    Target,
-    body_of,
-    build_world,
-    case_state,
-    private_storage_in,
-    request_for,
-    staff_targets,
 )
 
 pytestmark = pytest.mark.django_db
@@ -43,13 +35,6 @@ LOGIN = "/admin/login/"
 START = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 # A URL parameter, in a route (<int:pk>) or a regex ((?P<app_label>...)).
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
-
-
-@pytest.fixture
-def world(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> CaseWorld:
-    private_storage_in(settings, tmp_path)
-    users = {role: request.getfixturevalue(name) for role, name in ROLE_FIXTURES.items()}
-    return build_world(users)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import secrets
 import shlex
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ import psycopg2
 import pytest
 from django.db import connection
 
-from tests.conftest import ROOT, free_port
+from tests.infra import ROOT, free_port, wait_until
 
 WEB_COMMAND = "gunicorn -c secondopinion/gunicorn_conf.py secondopinion.wsgi"
 GUNICORN_CONF = "secondopinion/gunicorn_conf.py"
@@ -124,16 +123,16 @@ def get(port: int, path: str, language: str) -> tuple[int, str]:
 
 
 def wait_for_server(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def answers() -> bool:
         if process.poll() is not None:
             raise AssertionError("the web server stopped:\n" + log.read_text()[-3000:])
         try:
             get(port, "/health/", "en")
-            return
         except OSError:
-            time.sleep(0.2)
-    raise AssertionError("the web server did not answer:\n" + log.read_text()[-3000:])
+            return False
+        return True
+
+    wait_until(answers, 30, interval=0.2, what="The web server answering", log=log)
 
 
 def test_the_readme_names_every_step() -> None:

@@ -29,7 +29,8 @@ from requests.choices import Status
 from requests.models import Notification, RecordItem
 from requests.services import appointment_book, case_transition, notification_send
 from secondopinion.views import server_error
-from tests.conftest import PATIENT_DOB, ROOT, form_data, make_request
+from tests.factories import PATIENT_DOB, form_data, lookup_data, make_request
+from tests.infra import ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -121,11 +122,7 @@ def public_pages(language: str, number: int, staff: dict[str, Any], settings: An
     )
     pages["status-blank"] = page(client.get("/status/"), 200)
     pages["status-errors"] = page(client.post("/status/", {}), 400)
-    lookup = {
-        "reference": case.reference,
-        "date_of_birth": PATIENT_DOB.isoformat(),
-        "email": "maria.lopez@example.com",
-    }
+    lookup = lookup_data(case.reference)
     pages["status-sent"] = page(client.post("/status/", lookup), 200)
     token = status_link_token()
     pages["status-open"] = page(client.get("/status/open/", {"t": token}), 200)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import ROOT
+from tests.infra import ROOT
 
 DOC = (ROOT / "SECURITY.md").read_text()
 

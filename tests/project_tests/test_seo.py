@@ -20,14 +20,9 @@ from PIL import Image
 
 from requests.models import Notification
 from requests.services import notification_send
-from tests.conftest import PATIENT_DOB, form_data, make_request
-from tests.project_tests.staff_urls import (
-    ROLE_FIXTURES,
-    build_world,
-    private_storage_in,
-    request_for,
-    staff_targets,
-)
+from tests.factories import form_data, lookup_data, make_request
+from tests.project_tests.staff_urls import request_for, staff_targets
+from tests.worlds import CaseWorld
 
 pytestmark = pytest.mark.django_db
 
@@ -177,14 +172,7 @@ def patient_pages(client: Client) -> dict[str, Any]:
     assert client.post("/request/", form_data()).status_code == 302
     responses["request-thanks"] = client.get("/request/thanks/")
     case = make_request()
-    responses["status-sent"] = client.post(
-        "/status/",
-        {
-            "reference": case.reference,
-            "date_of_birth": PATIENT_DOB.isoformat(),
-            "email": "maria.lopez@example.com",
-        },
-    )
+    responses["status-sent"] = client.post("/status/", lookup_data(case.reference))
     link = Notification.objects.filter(kind=Notification.Kind.STATUS_LINK).latest("pk")
     assert notification_send(notification_id=link.pk)
     url = re.search(r"\S+/status/open/\S+", mail.outbox[-1].body).group(0)
@@ -225,15 +213,9 @@ def test_the_icons_robots_txt_and_static_files_have_no_robots_header(client) -> 
         assert "X-Robots-Tag" not in client.get(path), path
 
 
-def test_every_staff_page_says_noindex(
-    request: pytest.FixtureRequest, settings: Any, tmp_path: Path
-) -> None:
+def test_every_staff_page_says_noindex(world: CaseWorld) -> None:
     """Every staff URL, generated from the admin site's registry, sends X-Robots-Tag noindex,
     whoever asks (signed in or not)."""
-    private_storage_in(settings, tmp_path)
-    world = build_world(
-        {role: request.getfixturevalue(name) for role, name in ROLE_FIXTURES.items()}
-    )
     signed_in = Client()
     signed_in.force_login(world.users["supervisor"])
     for target in staff_targets():

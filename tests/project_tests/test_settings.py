@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from secondopinion.env import email_config, env_bool, env_int, env_list
-from tests.conftest import ROOT
+from tests.infra import ROOT
 
 
 def _run_settings(**env: str) -> subprocess.CompletedProcess[str]:
@@ -75,7 +75,7 @@ def test_env_bool(monkeypatch, raw: str, expected: bool) -> None:
 
 def test_env_bool_refuses_ambiguity(monkeypatch) -> None:
     monkeypatch.setenv("FLAG", "maybe")
-    with pytest.raises(ImproperlyConfigured):
+    with pytest.raises(ImproperlyConfigured, match="FLAG must be one of 1/0"):
         env_bool("FLAG", False)
 
 
@@ -83,10 +83,10 @@ def test_env_int(monkeypatch) -> None:
     monkeypatch.setenv("DAYS", "9")
     assert env_int("DAYS", 7) == 9
     monkeypatch.setenv("DAYS", "seven")
-    with pytest.raises(ImproperlyConfigured):
+    with pytest.raises(ImproperlyConfigured, match="DAYS must be a whole number"):
         env_int("DAYS", 7)
     monkeypatch.setenv("DAYS", "-1")
-    with pytest.raises(ImproperlyConfigured):
+    with pytest.raises(ImproperlyConfigured, match="DAYS must be at least"):
         env_int("DAYS", 7)
 
 
@@ -105,5 +105,5 @@ def test_email_urls() -> None:
     )
     assert email_config("smtp+tls://mail.example:587")["EMAIL_USE_TLS"] is True
     assert email_config("smtps://mail.example")["EMAIL_PORT"] == 465
-    with pytest.raises(ImproperlyConfigured):
+    with pytest.raises(ImproperlyConfigured, match="scheme 'carrier-pigeon' is not supported"):
         email_config("carrier-pigeon://coop")

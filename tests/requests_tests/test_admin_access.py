@@ -6,7 +6,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.conftest import make_request
+from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
 

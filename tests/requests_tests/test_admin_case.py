@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from html.parser import HTMLParser
 from itertools import product
 from typing import Any
 
@@ -28,83 +27,15 @@ from requests.models import (
     SecondOpinionRequest,
     StatusChange,
 )
-from tests.conftest import DIAGNOSIS_TEXT, make_request, make_staff
+from tests.factories import DIAGNOSIS_TEXT, make_request, make_staff
+from tests.html import form_fields
+from tests.worlds import CaseWorld, case_world
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:requests_secondopinionrequest_changelist"
 CHANGE = "admin:requests_secondopinionrequest_change"
 NEW_PHONE = "+16175559876"
-
-
-class FormFields(HTMLParser):
-    """Collect what a browser would post from one form of a page."""
-
-    def __init__(self, form_id: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.form_id = form_id
-        self.inside = False
-        self.fields: dict[str, list[str]] = {}
-        self.select: tuple[str, bool] | None = None
-        self.options: list[tuple[str, bool]] = []
-        self.textarea: str | None = None
-        self.text: list[str] = []
-
-    def add(self, name: str, value: str) -> None:
-        if "__prefix__" not in name:
-            self.fields.setdefault(name, []).append(value)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attr = dict(attrs)
-        if tag == "form":
-            self.inside = attr.get("id") == self.form_id
-            return
-        name = attr.get("name")
-        if not self.inside or "disabled" in attr:
-            return
-        if tag == "input" and name:
-            kind = attr.get("type") or "text"
-            if kind in {"submit", "button", "reset", "image", "file"}:
-                return
-            if kind in {"checkbox", "radio"} and "checked" not in attr:
-                return
-            self.add(name, attr.get("value") or ("on" if kind == "checkbox" else ""))
-        elif tag == "select" and name:
-            self.select = (name, "multiple" in attr)
-            self.options = []
-        elif tag == "option" and self.select:
-            self.options.append((attr.get("value") or "", "selected" in attr))
-        elif tag == "textarea" and name:
-            self.textarea, self.text = name, []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form" and self.inside:
-            self.inside = False
-        elif tag == "select" and self.select:
-            name, multiple = self.select
-            chosen = [value for value, selected in self.options if selected]
-            if not chosen and not multiple and self.options:
-                chosen = [self.options[0][0]]
-            for value in chosen:
-                self.add(name, value)
-            self.select = None
-        elif tag == "textarea" and self.textarea:
-            text = "".join(self.text)
-            self.add(self.textarea, text.removeprefix("\r\n").removeprefix("\n"))
-            self.textarea = None
-
-    def handle_data(self, data: str) -> None:
-        if self.textarea:
-            self.text.append(data)
-
-
-def form_fields(html: str, form_id: str = "secondopinionrequest_form") -> dict[str, Any]:
-    parser = FormFields(form_id)
-    parser.feed(html)
-    assert parser.fields, f"no form #{form_id} on the page"
-    return {
-        name: values if len(values) > 1 else values[0] for name, values in parser.fields.items()
-    }
 
 
 def client_for(user: Any) -> Client:
@@ -155,65 +86,56 @@ ROLES = ("supervisor", "navigator_user", "other_navigator_user", "records_user",
 
 
 @dataclass(frozen=True)
-class World:
-    """The staff of a test, and the case the action is tried on."""
-
-    users: dict[str, Any]
-    case: SecondOpinionRequest
-    change_post: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class Action:
     """One thing staff can do to a case in the admin, and how to tell that it happened."""
 
     allowed: frozenset[str]
     status: str  # the case's status before the action
     assigned: bool  # whether the case is navigator_user's before the action
-    perform: Callable[[Client, World], Any]
-    happened: Callable[[World, str], bool] | None  # None: a page, which changes nothing
+    perform: Callable[[Client, CaseWorld], Any]
+    happened: Callable[[CaseWorld, str], bool] | None  # None: a page, which changes nothing
     is_list_action: bool = False
 
 
-def _changelist(client: Client, world: World) -> Any:
+def _changelist(client: Client, world: CaseWorld) -> Any:
     return client.get(reverse(CHANGELIST) + "?queue=all")
 
 
-def _change_get(client: Client, world: World) -> Any:
+def _change_get(client: Client, world: CaseWorld) -> Any:
     return client.get(reverse(CHANGE, args=[world.case.pk]))
 
 
-def _change_post(client: Client, world: World) -> Any:
+def _change_post(client: Client, world: CaseWorld) -> Any:
     return client.post(reverse(CHANGE, args=[world.case.pk]), world.change_post)
 
 
-def _transition(client: Client, world: World) -> Any:
+def _transition(client: Client, world: CaseWorld) -> Any:
     return client.post(
         reverse("admin:case_transition", args=[world.case.pk]),
         {"to_status": Status.GATHERING_RECORDS, "note": "Records requested."},
     )
 
 
-def _assign(client: Client, world: World) -> Any:
+def _assign(client: Client, world: CaseWorld) -> Any:
     return client.post(
         reverse("admin:case_assign", args=[world.case.pk]),
         {"navigator": world.users["other_navigator_user"].navigator.pk, "note": "Cover."},
     )
 
 
-def _take(client: Client, world: World) -> Any:
+def _take(client: Client, world: CaseWorld) -> Any:
     return client.post(reverse("admin:case_take", args=[world.case.pk]))
 
 
-def _book_get(client: Client, world: World) -> Any:
+def _book_get(client: Client, world: CaseWorld) -> Any:
     return client.get(reverse("admin:case_book", args=[world.case.pk]))
 
 
-def _book_post(client: Client, world: World) -> Any:
+def _book_post(client: Client, world: CaseWorld) -> Any:
     return client.post(reverse("admin:case_book", args=[world.case.pk]), booking())
 
 
-def _assign_selected(client: Client, world: World) -> Any:
+def _assign_selected(client: Client, world: CaseWorld) -> Any:
     return client.post(
         reverse(CHANGELIST) + "?queue=all",
         {
@@ -226,18 +148,18 @@ def _assign_selected(client: Client, world: World) -> Any:
     )
 
 
-def _take_selected(client: Client, world: World) -> Any:
+def _take_selected(client: Client, world: CaseWorld) -> Any:
     return client.post(
         reverse(CHANGELIST) + "?queue=unassigned",
         {"action": "take_selected", ACTION_CHECKBOX_NAME: [world.case.pk]},
     )
 
 
-def _saved(world: World, role: str) -> bool:
+def _saved(world: CaseWorld, role: str) -> bool:
     return SecondOpinionRequest.objects.get(pk=world.case.pk).phone == NEW_PHONE
 
 
-def _moved(world: World, role: str) -> bool:
+def _moved(world: CaseWorld, role: str) -> bool:
     return (
         SecondOpinionRequest.objects.get(pk=world.case.pk).status == Status.GATHERING_RECORDS
         and StatusChange.objects.filter(
@@ -246,7 +168,7 @@ def _moved(world: World, role: str) -> bool:
     )
 
 
-def _reassigned(world: World, role: str) -> bool:
+def _reassigned(world: CaseWorld, role: str) -> bool:
     case = SecondOpinionRequest.objects.get(pk=world.case.pk)
     return (
         case.navigator == world.users["other_navigator_user"].navigator
@@ -254,7 +176,7 @@ def _reassigned(world: World, role: str) -> bool:
     )
 
 
-def _taken(world: World, role: str) -> bool:
+def _taken(world: CaseWorld, role: str) -> bool:
     case = SecondOpinionRequest.objects.get(pk=world.case.pk)
     navigator = Navigator.objects.filter(user=world.users[role]).first()
     return (
@@ -264,7 +186,7 @@ def _taken(world: World, role: str) -> bool:
     )
 
 
-def _booked(world: World, role: str) -> bool:
+def _booked(world: CaseWorld, role: str) -> bool:
     case = SecondOpinionRequest.objects.get(pk=world.case.pk)
     return case.status == Status.SCHEDULED and case.appointments.count() == 1
 
@@ -293,30 +215,16 @@ MATRIX = [
 ]
 
 
-@pytest.fixture
-def staff(
-    supervisor, navigator_user, other_navigator_user, records_user, advocate_user
-) -> dict[str, Any]:
-    return {
-        "supervisor": supervisor,
-        "navigator_user": navigator_user,
-        "other_navigator_user": other_navigator_user,
-        "records_user": records_user,
-        "advocate_user": advocate_user,
-    }
-
-
-def world_for(action: Action, users: dict[str, Any]) -> World:
+def world_for(action: Action, users: dict[str, Any]) -> CaseWorld:
     case = make_request(insurance_carrier="Blue Cross", insurance_member_id="XJ123456")
     if action.assigned:
         assign_directly(case, users["navigator_user"], action.status)
     else:
         SecondOpinionRequest.objects.filter(pk=case.pk).update(status=action.status)
         case.refresh_from_db()
-    # A valid post of the change form, as a supervisor's browser would send it.
-    page = client_for(users["supervisor"]).get(reverse(CHANGE, args=[case.pk]))
-    change_post = {**form_fields(page.content.decode()), "phone": NEW_PHONE}
-    return World(users=users, case=case, change_post=change_post)
+    world = case_world(users, case)
+    world.change_post["phone"] = NEW_PHONE
+    return world
 
 
 @pytest.mark.parametrize(("role", "action_name"), MATRIX)

@@ -18,7 +18,7 @@ from requests.services import (
     case_transition,
 )
 from requests.targets import target_deadline
-from tests.conftest import make_request
+from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from tests.conftest import ROOT, database_url
+from tests.infra import ROOT, database_url
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.utils import timezone
 from requests.choices import TargetState
 from requests.models import RecordItem, SecondOpinionRequest
 from requests.selectors import open_by_target_state, performance, weekly, weekly_chart
-from tests.conftest import form_data, make_request
+from tests.factories import form_data, make_request
 
 pytestmark = pytest.mark.django_db
 

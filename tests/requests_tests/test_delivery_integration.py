@@ -7,18 +7,10 @@ import time
 import pytest
 
 from requests.models import Notification, SecondOpinionRequest
-from tests.conftest import DIAGNOSIS_TEXT, PATIENT_DOB, SmtpSink, WorkerProcess, form_data
+from tests.factories import DIAGNOSIS_TEXT, PATIENT_DOB, form_data
+from tests.infra import SmtpSink, WorkerProcess, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_until(predicate: object, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_worker_sends_the_confirmation_once(
@@ -59,7 +51,7 @@ def test_worker_sends_the_confirmation_once(
 def test_smtp_refusing_then_accepting_is_retried_and_delivered_once(
     client, worker_env: dict[str, str], smtp_sink: SmtpSink, tmp_path
 ) -> None:
-    from tests.conftest import start_worker, stop_worker
+    from tests.infra import start_worker, stop_worker
 
     smtp_sink.refuse = 2
     worker = start_worker(

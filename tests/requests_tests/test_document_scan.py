@@ -26,7 +26,7 @@ from requests.models import AuditEvent, Document, SecondOpinionRequest
 from requests.services import document_scan, document_scan_requeue, document_store
 from requests.tasks import document_scan_requeue_task, document_scan_task
 from tests.clamav import clamd_running, running_clamd
-from tests.conftest import form_data, make_request
+from tests.factories import form_data, make_request
 from tests.files import EICAR, EICAR_PDF, PDF, PNG, pdf
 
 CASE_CHANGE = "admin:requests_secondopinionrequest_change"

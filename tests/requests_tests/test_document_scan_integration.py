@@ -5,28 +5,18 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from requests.models import Document
 from tests.clamav import running_clamd
-from tests.conftest import form_data, start_worker, stop_worker
+from tests.factories import form_data
 from tests.files import EICAR_PDF, PDF
+from tests.infra import start_worker, stop_worker, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_until(predicate: Any, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_the_worker_retries_until_clamd_is_up_then_records_each_verdict(
@@ -54,11 +44,13 @@ def test_the_worker_retries_until_clamd_is_up_then_records_each_verdict(
         assert response.status_code == 302
         assert set(Document.objects.values_list("scan_state", flat=True)) == {"pending"}
         # The worker's first tries fail against the missing socket, and are retried.
-        assert wait_until(lambda: worker.log.read_text().count(" retry: ") >= 2)
+        assert wait_until(lambda: worker.log.read_text().count(" retry: ") >= 2, 60)
         assert set(Document.objects.values_list("scan_state", flat=True)) == {"pending"}
 
         with running_clamd(socket_path):
-            scanned = wait_until(lambda: not Document.objects.filter(scan_state="pending").exists())
+            scanned = wait_until(
+                lambda: not Document.objects.filter(scan_state="pending").exists(), 60
+            )
         assert scanned, worker.log.read_text()[-3000:]
     finally:
         stop_worker(worker)

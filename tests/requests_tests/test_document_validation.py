@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from requests.documents import validate_upload
 from requests.models import Document, SecondOpinionRequest
 from tests import files
-from tests.conftest import form_data
+from tests.factories import form_data
 
 ACCEPTED = [
     pytest.param(files.PDF, "application/pdf", id="pdf"),

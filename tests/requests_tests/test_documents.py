@@ -22,9 +22,9 @@ from requests.models import AuditEvent, Document, RecordItem, SecondOpinionReque
 from requests.selectors import slowest_facilities
 from requests.services import document_store
 from tests.clamav import clamd_running
-from tests.conftest import form_data, make_request
+from tests.factories import form_data, make_request
 from tests.files import EICAR_PDF, JPEG, PDF
-from tests.requests_tests.test_admin_case import form_fields
+from tests.html import form_fields
 
 pytestmark = pytest.mark.django_db
 

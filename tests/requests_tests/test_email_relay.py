@@ -19,7 +19,7 @@ from requests.choices import Status
 from requests.emails import UNVERIFIED_RECIPIENT_KINDS
 from requests.models import Notification, SecondOpinionRequest
 from requests.services import appointment_book, case_transition, notification_send
-from tests.conftest import PATIENT_DOB, form_data
+from tests.factories import PATIENT_DOB, form_data, lookup_data
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,7 @@ def test_no_email_to_an_unverified_address_carries_typed_text(
         (SecondOpinionRequest.objects.get(referring_provider__isnull=True), "carer@example.com"),
         (referred, "patient@example.com"),
     ):
-        lookup = {"reference": case.reference, "date_of_birth": PATIENT_DOB, "email": email}
+        lookup = lookup_data(case.reference, email=email)
         assert client.post("/status/", lookup).status_code == 200
 
     send_everything_owed()

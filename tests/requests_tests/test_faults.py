@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -22,18 +21,19 @@ from django.utils import timezone
 from requests import jobs
 from requests.models import Notification, SecondOpinionRequest
 from requests.services import notification_requeue
-from tests.conftest import ROOT, SmtpSink, form_data, free_port, start_worker, stop_worker
+from tests.factories import form_data
+from tests.html import input_value
+from tests.infra import (
+    ROOT,
+    SmtpSink,
+    free_port,
+    start_worker,
+    stop_worker,
+    url_answers,
+    wait_until,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_until(predicate: Any, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def start_web(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -47,18 +47,10 @@ def start_web(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen[byt
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    if not wait_until(lambda: _answers(url + "/"), timeout=60):
+    if not wait_until(lambda: url_answers(url + "/"), timeout=60):
         process.kill()
         raise AssertionError("the web server did not start")
     return process, url
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback test server)
-            return True
-    except OSError:
-        return False
 
 
 def submit_in_a_browserless_client(url: str) -> tuple[int, str, float]:
@@ -66,8 +58,8 @@ def submit_in_a_browserless_client(url: str) -> tuple[int, str, float]:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(url + "/request/", timeout=10).read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    key = re.search(r'name="submission_key" value="([^"]+)"', page).group(1)
+    token = input_value(page, "csrfmiddlewaretoken")
+    key = input_value(page, "submission_key")
     data = form_data(submission_key=key)
     data["csrfmiddlewaretoken"] = token
     body = urllib.parse.urlencode(data, doseq=True).encode()

@@ -38,8 +38,7 @@ from requests.models import (
 )
 from requests.views import STATUS_SESSION_KEY
 from tests import files
-from tests.conftest import PATIENT_DOB, form_data, make_request
-from tests.requests_tests.test_referrals import referral_data
+from tests.factories import form_data, lookup_data, make_request, referral_data
 
 pytestmark = pytest.mark.django_db
 
@@ -736,11 +735,7 @@ def known_case() -> SecondOpinionRequest:
 @st.composite
 def status_posts(draw: st.DrawFn, reference: str) -> list[tuple[str, str]]:
     """Return a hostile lookup made from the right answers for `reference`."""
-    base = {
-        "reference": reference,
-        "date_of_birth": PATIENT_DOB.isoformat(),
-        "email": "maria.lopez@example.com",
-    }
+    base = lookup_data(reference)
     return draw(hostile_posts(base))
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from navigators.services import case_auto_assign_requeue
 from requests.jobs import enqueue_on_commit
 from requests.services import notification_requeue
-from tests.conftest import make_request
+from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
 

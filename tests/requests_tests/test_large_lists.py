@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from requests.models import SecondOpinionRequest
 from secondopinion import pagination
-from tests.conftest import make_request
+from tests.factories import make_request
 
 pytestmark = pytest.mark.usefixtures("require_postgres")
 

@@ -21,7 +21,7 @@ from requests.models import (
     StatusChange,
 )
 from requests.services import appointment_book, case_transition
-from tests.conftest import DIAGNOSIS_TEXT, PATIENT_DOB, make_request
+from tests.factories import DIAGNOSIS_TEXT, PATIENT_DOB, make_request
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from requests.services import (
     notification_resend,
     notification_send,
 )
-from tests.conftest import DIAGNOSIS_TEXT, PATIENT_DOB, make_request
+from tests.factories import DIAGNOSIS_TEXT, PATIENT_DOB, make_request
 
 pytestmark = pytest.mark.django_db
 

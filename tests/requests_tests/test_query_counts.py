@@ -32,7 +32,7 @@ from requests.models import (
     StatusChange,
     SupportTask,
 )
-from tests.conftest import make_request, make_staff
+from tests.factories import make_request, make_staff
 
 pytestmark = pytest.mark.django_db
 

@@ -34,7 +34,7 @@ from requests.services import (
     record_item_save,
     records_digest,
 )
-from tests.conftest import PATIENT_DOB, form_data, make_request, make_staff
+from tests.factories import PATIENT_DOB, form_data, make_request, make_staff
 
 pytestmark = pytest.mark.django_db
 

@@ -28,8 +28,9 @@ from requests.models import (
     SecondOpinionRequest,
     StatusChange,
 )
-from tests.conftest import DIAGNOSIS_TEXT, PATIENT_DOB, make_request, make_staff
-from tests.requests_tests.test_admin_case import form_fields
+from tests.factories import DIAGNOSIS_TEXT, PATIENT_DOB, make_request, make_staff
+from tests.html import form_fields
+from tests.worlds import CaseWorld, case_world
 
 pytestmark = pytest.mark.django_db
 
@@ -40,19 +41,6 @@ CASE_CHANGE = "admin:requests_secondopinionrequest_change"
 MEMBER_ID = "XJ123456"
 NOTE_TEXT = "Daughter says the oncologist suspects a recurrence."
 CHANGED_QUESTIONS = "Is it stage IV? Rewritten by someone who should not."
-
-
-@pytest.fixture
-def staff(
-    supervisor, navigator_user, other_navigator_user, records_user, advocate_user
-) -> dict[str, Any]:
-    return {
-        "supervisor": supervisor,
-        "navigator_user": navigator_user,
-        "other_navigator_user": other_navigator_user,
-        "records_user": records_user,
-        "advocate_user": advocate_user,
-    }
 
 
 def client_for(user: Any) -> Client:
@@ -268,13 +256,6 @@ def test_no_one_deletes_a_record_item(staff: dict[str, Any]) -> None:
 # --- The case: records staff cannot change it ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class CaseWorld:
-    users: dict[str, Any]
-    case: SecondOpinionRequest
-    change_post: dict[str, Any]
-
-
 def _case_change(client: Client, world: CaseWorld) -> Any:
     crafted = {
         **world.change_post,
@@ -353,11 +334,10 @@ def case_snapshot(case: SecondOpinionRequest) -> dict[str, Any]:
     }
 
 
-def case_world(action: CaseAction, users: dict[str, Any]) -> CaseWorld:
+def world_for(action: CaseAction, users: dict[str, Any]) -> CaseWorld:
     case = case_for(users["navigator_user"] if action.assigned else None, action.status)
     add_item(case, State.RECEIVED)
-    page = client_for(users["supervisor"]).get(reverse(CASE_CHANGE, args=[case.pk]))
-    return CaseWorld(users, case, form_fields(page.content.decode()))
+    return case_world(users, case)
 
 
 @pytest.mark.parametrize(("role", "action_name"), CASE_MATRIX)
@@ -366,7 +346,7 @@ def test_records_staff_cannot_change_the_case(
 ) -> None:
     """Crafted posts to the case page and its actions get 403 and change nothing."""
     action = CASE_ACTIONS[action_name]
-    world = case_world(action, staff)
+    world = world_for(action, staff)
     before = case_snapshot(world.case)
 
     response = action.perform(client_for(staff[role]), world)

@@ -20,12 +20,11 @@ from requests.emails import notification_message
 from requests.models import Notification, ReferringProvider, SecondOpinionRequest
 from requests.services import appointment_book, case_transition, referral_submit
 from requests.validators import npi_is_valid
-from tests.conftest import PATIENT_DOB, make_request
+from tests.factories import PATIENT_DOB, PROVIDER_EMAIL, make_request, referral_data
+from tests.factories import REFERRAL_REASON as REASON
 
 pytestmark = pytest.mark.django_db
 
-REASON = "Confirm HER2-positive staging before neoadjuvant chemotherapy"
-PROVIDER_EMAIL = "referrals@grantfm.example.org"
 PATIENT_PRIVATE = (
     "Maria",
     "Lopez",
@@ -60,33 +59,6 @@ SUPERSCRIPT = "123456789\u00b2"
 FULL_WIDTH = "".join(chr(0xFF10 + int(digit)) for digit in "1234567893")
 ARABIC_INDIC = "".join(chr(0x0660 + int(digit)) for digit in "1234567893")
 VALID_NPIS = ["1234567893", *(npi(nine) for nine in ("198765432", "100000000", "299999999"))]
-
-
-def referral_data(**overrides: Any) -> dict[str, Any]:
-    """Return a valid post of the referral form."""
-    data = {
-        "provider_name": "Dr. Amelia Grant",
-        "npi": "1234567893",
-        "practice": "Grant Family Medicine",
-        "provider_phone": "617-555-0134",
-        "provider_fax": "",
-        "provider_email": PROVIDER_EMAIL,
-        "referral_urgent": "routine",
-        "patient_aware": "yes",
-        "patient_in_hospital": "no",
-        "first_name": "Maria",
-        "last_name": "Lopez",
-        "date_of_birth": PATIENT_DOB.isoformat(),
-        "phone": "617-555-0123",
-        "email": "maria.lopez@example.com",
-        "preferred_language": "en",
-        "cancer_type": "breast",
-        "referral_reason": REASON,
-        "consent_records": "on",
-        "submission_key": str(uuid.uuid4()),
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
 
 
 def field_error(page: str, name: str) -> str:

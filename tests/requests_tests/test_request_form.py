@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from requests.forms import RequestForm
 from requests.models import Notification, SecondOpinionRequest
-from tests.conftest import form_data
+from tests.factories import form_data
 
 pytestmark = pytest.mark.django_db
 

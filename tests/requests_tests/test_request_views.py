@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from requests.models import Notification, SecondOpinionRequest, StatusChange
-from tests.conftest import form_data
+from tests.factories import form_data
+from tests.html import input_value
 
 pytestmark = pytest.mark.django_db
 
@@ -174,8 +175,8 @@ def blank_form(client: Client, path: str = "/request/") -> tuple[str, str, str]:
     response = client.get(path)
     assert response.status_code == 200
     page = response.content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    key = re.search(r'name="submission_key" value="([^"]+)"', page).group(1)
+    token = input_value(page, "csrfmiddlewaretoken")
+    key = input_value(page, "submission_key")
     return page, token, key
 
 

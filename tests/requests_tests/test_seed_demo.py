@@ -39,5 +39,5 @@ def test_seed_demo_creates_staff_and_requests_in_every_status(
 
 def test_seed_demo_refuses_production(settings) -> None:
     settings.DEBUG = False
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="DEBUG is off"):
         call_command("seed_demo")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 from email.message import EmailMessage
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,22 +12,14 @@ from django.test import Client
 
 from requests.models import Notification, SecondOpinionRequest
 from requests.services.status_links import SALT
-from tests.conftest import DIAGNOSIS_TEXT, PATIENT_DOB, SmtpSink, WorkerProcess, make_request
+from tests.factories import DIAGNOSIS_TEXT, PATIENT_DOB, lookup_data, make_request
+from tests.infra import SmtpSink, WorkerProcess, wait_until
 from tests.requests_tests.stored_text import tables_holding
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LINK = re.compile(r"https?://[^\s/]+/status/open/\?t=\S+")
 SUBJECT = "Your link to see your request"
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def status_emails(sink: SmtpSink) -> list[EmailMessage]:
@@ -42,14 +32,7 @@ def test_the_emailed_link_opens_the_tracker_once(
     """A lookup's link reaches the patient through the worker and opens the tracker once;
     once it is sent, no row of the database holds the link, its token or its secret."""
     case = make_request()
-    response = client.post(
-        "/status/",
-        {
-            "reference": case.reference.lower(),
-            "date_of_birth": PATIENT_DOB.isoformat(),
-            "email": case.email,
-        },
-    )
+    response = client.post("/status/", lookup_data(case.reference.lower(), email=case.email))
     assert response.status_code == 200
 
     assert wait_until(lambda: len(status_emails(smtp_sink)) == 1), celery_worker.log.read_text()[

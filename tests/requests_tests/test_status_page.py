@@ -25,20 +25,18 @@ from requests.models import (
 )
 from requests.services import appointment_book, case_transition, notification_send
 from secondopinion.ratelimit import client_ip
-from tests.conftest import DIAGNOSIS_TEXT, PATIENT_DOB, form_data, make_request
+from tests.factories import DIAGNOSIS_TEXT, PATIENT_DOB, form_data, lookup_data, make_request
+from tests.factories import PATIENT_EMAIL as EMAIL
 from tests.requests_tests.stored_text import tables_holding
 
 pytestmark = pytest.mark.django_db
 
-EMAIL = "maria.lopez@example.com"
 PHONE = "833-773-3111"
 
 
 def lookup(client: Client, reference: str, address: str = "198.51.100.1", **overrides: Any) -> Any:
     """Post the lookup form from a client address."""
-    data = {"reference": reference, "date_of_birth": PATIENT_DOB.isoformat(), "email": EMAIL}
-    data.update(overrides)
-    return client.post("/status/", data, REMOTE_ADDR=address)
+    return client.post("/status/", lookup_data(reference, **overrides), REMOTE_ADDR=address)
 
 
 def links_owed() -> list[Notification]:

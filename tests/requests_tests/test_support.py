@@ -25,7 +25,7 @@ from requests.models import (
     SupportTask,
 )
 from requests.services import appointment_book, case_transition, support_task_save
-from tests.conftest import DIAGNOSIS_TEXT, form_data, make_request
+from tests.factories import DIAGNOSIS_TEXT, form_data, make_request
 
 pytestmark = pytest.mark.django_db
 

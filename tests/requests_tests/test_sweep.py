@@ -16,7 +16,7 @@ from requests.choices import Status, TargetState
 from requests.models import Appointment, Notification, SecondOpinionRequest, TargetAlert
 from requests.services import target_sweep
 from requests.targets import target_date_for, target_deadline
-from tests.conftest import make_request
+from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,8 @@ from requests.jobs import task_named
 from requests.models import SecondOpinionRequest
 from requests.targets import target_date_for
 from requests.tasks import target_sweep_task
-from tests.conftest import SmtpSink, WorkerProcess, make_request
+from tests.factories import make_request
+from tests.infra import SmtpSink, WorkerProcess, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,13 +29,12 @@ def move_back(case: SecondOpinionRequest, days: int) -> None:
 
 
 def wait_for_state(case: SecondOpinionRequest, state: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def reached() -> bool:
         case.refresh_from_db()
-        if case.target_state == state:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{case.reference} stayed {case.target_state}")
+        return case.target_state == state
+
+    if not wait_until(reached, timeout):
+        raise AssertionError(f"{case.reference} stayed {case.target_state}")
 
 
 def test_sweep_task_alerts_navigator_then_supervisors_once_each(

@@ -13,7 +13,7 @@ from django.urls import reverse
 from navigators.services import case_assign
 from requests.models import RecordItem, SecondOpinionRequest
 from requests.services import document_store
-from tests.conftest import DIAGNOSIS_TEXT, make_request
+from tests.factories import DIAGNOSIS_TEXT, make_request
 
 pytestmark = pytest.mark.django_db
 

@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 
 import pytest
 
 from requests.imaging.models import ImagingStudy, ImagingUpload
 from requests.imaging.services import imaging_upload_receive
 from requests.models import RecordItem
-from tests.conftest import WorkerProcess, make_request
 from tests.dicom_files import folder_files, write_disc
-
-from .conftest import OrthancServer
+from tests.factories import make_request
+from tests.infra import OrthancServer, WorkerProcess, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str, worker: WorkerProcess) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{what} did not happen:\n" + worker.log.read_text()[-3000:])
 
 
 def upload_folder(case, folder) -> ImagingUpload:
@@ -53,7 +41,9 @@ def test_a_disc_is_listed_matched_and_stored_in_orthanc(
     case = make_request(needs_records_help=True)
     disc = write_disc(tmp_path / "disc")
     upload = upload_folder(case, disc.folder)
-    wait_until(lambda: sent(disc.study_uid), 120, "The study reaching Orthanc", imaging_worker)
+    wait_until(
+        lambda: sent(disc.study_uid), 120, what="The study reaching Orthanc", log=imaging_worker.log
+    )
     upload.refresh_from_db()
     assert (upload.state, upload.dicom_count, upload.skipped_count) == ("done", 270, 2)
     study = ImagingStudy.objects.get(request=case)
@@ -79,7 +69,9 @@ def test_orthanc_stopped_mid_ingest_then_started_gets_every_instance_once(
         stats = orthanc.get("/statistics") or {}
         return stats.get("CountInstances", 0) >= 20
 
-    wait_until(some_arrived, 120, "The first instances reaching Orthanc", imaging_worker)
+    wait_until(
+        some_arrived, 120, what="The first instances reaching Orthanc", log=imaging_worker.log
+    )
     orthanc.kill()
 
     def retry_scheduled() -> bool:
@@ -87,10 +79,14 @@ def test_orthanc_stopped_mid_ingest_then_started_gets_every_instance_once(
             re.search(r"imaging_send_task\[[^\]]+\] retry:", imaging_worker.log.read_text())
         )
 
-    wait_until(retry_scheduled, 60, "The worker meeting the dead Orthanc", imaging_worker)
+    wait_until(
+        retry_scheduled, 60, what="The worker meeting the dead Orthanc", log=imaging_worker.log
+    )
     assert not sent(disc.study_uid)
     orthanc.start()
-    wait_until(lambda: sent(disc.study_uid), 120, "The study reaching Orthanc", imaging_worker)
+    wait_until(
+        lambda: sent(disc.study_uid), 120, what="The study reaching Orthanc", log=imaging_worker.log
+    )
     uids = orthanc_sop_uids(orthanc)
     assert len(uids) == len(set(uids)) == 400
     assert set(uids) == set(disc.sop_uids)

@@ -16,10 +16,9 @@ from requests.imaging.services import (
     imaging_upload_receive,
 )
 from requests.imaging.tasks import imaging_send_task
-from tests.conftest import free_port, make_request
 from tests.dicom_files import write_disc, zip_folder
-
-from .conftest import OrthancServer
+from tests.factories import make_request
+from tests.infra import OrthancServer, free_port
 
 
 def test_an_instance_is_stored_once_however_often_it_is_sent(orthanc: OrthancServer) -> None:

@@ -14,8 +14,8 @@ from requests.imaging.services import (
     imaging_upload_process,
     imaging_upload_receive,
 )
-from tests.conftest import make_request
 from tests.dicom_files import write_disc, zip_folder, zip_with
+from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
 

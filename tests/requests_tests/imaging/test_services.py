@@ -24,8 +24,8 @@ from requests.imaging.services import (
 from requests.imaging.tasks import imaging_upload_process_task
 from requests.models import AuditEvent, RecordItem, SecondOpinionRequest, private_storage
 from requests.services import retention_anonymise
-from tests.conftest import make_request
 from tests.dicom_files import folder_files, write_disc, zip_folder, zip_with
+from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
 

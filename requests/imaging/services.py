@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import IO
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -22,7 +22,6 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +30,6 @@ from requests.jobs import enqueue_on_commit
 from requests.models import AuditEvent, RecordItem, SecondOpinionRequest, private_storage
 
 from .archive import (
-    MANIFEST,
     ArchiveRefused,
     DiscArchive,
     StoredFolder,
@@ -52,10 +50,6 @@ Send = ImagingStudy.Send
 ZIP_MAGIC = b"PK\x03\x04"
 PROGRESS_SECONDS = 6 * 3600
 PROGRESS_EVERY = 50
-# A reading or a send not finished this long after it started (or was queued) was lost with
-# its worker or its broker message: longer than the task's time limit plus the longest
-# retry wait, so a task still alive is never doubled.
-LOST_AFTER = timedelta(hours=2)
 PROCESS_TASK = "requests.imaging.tasks.imaging_upload_process_task"
 SEND_TASK = "requests.imaging.tasks.imaging_send_task"
 
@@ -443,62 +437,3 @@ def _study_sent(
         study.send_state = Send.SENT
         study.sent_at = now or timezone.now()
     study.save(update_fields=["orthanc_id", "send_state", "sent_at"])
-
-
-def imaging_case_purge(*, case: SecondOpinionRequest) -> int:
-    """Remove a case's imaging from Orthanc and private storage (retention); return studies.
-
-    Orthanc first: a study left there by a failure is found again by its row, which is
-    deleted only after the files are gone.
-    """
-    studies = list(case.imaging_studies.all())
-    client = OrthancClient.from_settings()
-    if client is not None:
-        with client:
-            for study in studies:
-                if study.orthanc_id:
-                    client.delete_study(study.orthanc_id)
-    for upload in case.imaging_uploads.all():
-        for series in upload.series.exclude(preview_storage_name=""):
-            private_storage.delete(series.preview_storage_name)
-        if upload.source == ImagingUpload.Source.FOLDER:
-            with open_disc(upload) as folder:
-                for name in folder.stored_names():
-                    private_storage.delete(name)
-            private_storage.delete(f"{upload.storage_name}/{MANIFEST}")
-        else:
-            private_storage.delete(upload.storage_name)
-    with transaction.atomic():
-        case.imaging_uploads.all().delete()
-    return len(studies)
-
-
-def imaging_requeue(*, now: datetime | None = None, limit: int = 200) -> int:
-    """Queue again the readings and sends whose task was lost; return how many were queued.
-
-    Both tasks are safe to run twice, so a requeue that races a slow task costs time, never
-    a duplicate.
-    """
-    cutoff = (now or timezone.now()) - LOST_AFTER
-    uploads = list(
-        ImagingUpload.objects.filter(
-            Q(state=ImagingUpload.State.RECEIVED, created_at__lt=cutoff)
-            | Q(state=ImagingUpload.State.PROCESSING, processing_started_at__lt=cutoff)
-        )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    studies = list(
-        ImagingStudy.objects.filter(send_state=Send.PENDING, match_state=Match.MATCHED)
-        .filter(
-            Q(send_attempted_at__lt=cutoff)
-            | Q(send_attempted_at__isnull=True, created_at__lt=cutoff)
-        )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for upload_id in uploads:
-        enqueue_on_commit(PROCESS_TASK, upload_id)
-    for study_id in studies:
-        enqueue_on_commit(SEND_TASK, study_id)
-    return len(uploads) + len(studies)

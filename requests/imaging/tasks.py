@@ -8,7 +8,8 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from .orthanc import OrthancUnavailable
-from .services import imaging_requeue, imaging_send_to_orthanc, imaging_upload_process
+from .services import imaging_send_to_orthanc, imaging_upload_process
+from .upkeep import imaging_requeue
 
 # Reading a 2 GB disc and sending it takes minutes, not the two of the project's default.
 TIME_LIMIT = 3600

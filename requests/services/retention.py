@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ..audit import audit_record
 from ..choices import Status
-from ..imaging.services import imaging_case_purge
+from ..imaging.upkeep import imaging_case_purge
 from ..models import AuditEvent, SecondOpinionRequest
 
 ANONYMOUS = "Anonymised"

@@ -9,11 +9,8 @@ import time_machine
 from django.utils import timezone
 
 from requests.imaging.models import ImagingStudy, ImagingUpload
-from requests.imaging.services import (
-    imaging_requeue,
-    imaging_upload_process,
-    imaging_upload_receive,
-)
+from requests.imaging.services import imaging_upload_process, imaging_upload_receive
+from requests.imaging.upkeep import imaging_requeue
 from tests.dicom_files import write_disc, zip_folder, zip_with
 from tests.factories import make_request
 

@@ -16,12 +16,12 @@ from pydicom.data import get_testdata_file
 from requests.choices import Status
 from requests.imaging.models import ImagingSeries, ImagingStudy, ImagingUpload
 from requests.imaging.services import (
-    imaging_case_purge,
     imaging_study_decide,
     imaging_upload_process,
     imaging_upload_receive,
 )
 from requests.imaging.tasks import imaging_upload_process_task
+from requests.imaging.upkeep import imaging_case_purge
 from requests.models import AuditEvent, RecordItem, SecondOpinionRequest, private_storage
 from requests.services import retention_anonymise
 from tests.dicom_files import folder_files, write_disc, zip_folder, zip_with

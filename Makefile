@@ -40,6 +40,7 @@ lint: setup
 check-deploy: setup
 	DEBUG=0 SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	ALLOWED_HOSTS=portal.example.org SITE_URL=https://portal.example.org \
+	CLAMD_SOCKET=/run/clamav/clamd.ctl \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 worker: setup

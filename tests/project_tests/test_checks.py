@@ -10,7 +10,12 @@ from typing import Any
 
 import pytest
 
-from secondopinion.checks import MFA_OFF, mfa_required_in_production
+from secondopinion.checks import (
+    MFA_OFF,
+    NO_VIRUS_SCAN,
+    mfa_required_in_production,
+    uploads_scanned_in_production,
+)
 from tests.infra import ROOT
 
 PRODUCTION_ENV = {
@@ -18,6 +23,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": hashlib.sha256(b"checks-test").hexdigest(),
     "ALLOWED_HOSTS": "portal.example.org",
     "SITE_URL": "https://portal.example.org",
+    "CLAMD_SOCKET": "/run/clamav/clamd.ctl",
 }
 
 
@@ -61,3 +67,26 @@ def test_check_deploy_fails_on_mfa_off_in_production() -> None:
     assert off.returncode != 0
     assert MFA_OFF in off.stdout + off.stderr
     assert MFA_OFF not in on.stdout + on.stderr
+
+
+@pytest.mark.parametrize(
+    ("debug", "socket", "warned"),
+    [(False, "", True), (False, "/run/clamav/clamd.ctl", False), (True, "", False)],
+)
+def test_an_unscanned_production_is_warned(
+    debug: bool, socket: str, warned: bool, settings: Any
+) -> None:
+    """The deploy check warns exactly when DEBUG is off and no clamd is configured."""
+    settings.DEBUG, settings.CLAMD_SOCKET = debug, socket
+
+    messages = uploads_scanned_in_production()
+
+    assert [message.id for message in messages] == ([NO_VIRUS_SCAN] if warned else [])
+
+
+def test_check_deploy_fails_without_a_virus_scanner_in_production() -> None:
+    """`check --deploy` with DEBUG off and no CLAMD_SOCKET fails at --fail-level WARNING."""
+    unscanned = check_deploy(CLAMD_SOCKET="")
+
+    assert unscanned.returncode != 0
+    assert NO_VIRUS_SCAN in unscanned.stdout + unscanned.stderr

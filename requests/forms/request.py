@@ -11,9 +11,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import Requester, Treatment
+from ..choices import Language, Requester, Treatment
 from ..models import SecondOpinionRequest
 from ..validators import normalise_phone, normalise_zip_code
 from .base import (
@@ -181,6 +182,11 @@ class RequestForm(IntakeForm):
             ("", _("Choose one")),
             *list(self.fields["cancer_type"].choices)[1:],
         ]
+        # Someone reading the form in Spanish most likely prefers Spanish: start there.
+        if not self.is_bound and "preferred_language" not in self.initial:
+            self.initial["preferred_language"] = (
+                Language.SPANISH if get_language() == Language.SPANISH else Language.ENGLISH
+            )
 
     @cached_property
     def helper(self) -> FormHelper:

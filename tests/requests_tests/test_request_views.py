@@ -223,3 +223,17 @@ def test_a_page_asked_with_a_query_string_is_not_kept() -> None:
     assert "utm_source=flyer" in page
     page, _token, _key = blank_form(Client())
     assert "utm_source" not in page
+
+
+@pytest.mark.parametrize(("language", "chosen"), [("en", "en"), ("es", "es")])
+def test_the_preferred_language_starts_on_the_language_of_the_page(
+    client, settings, language: str, chosen: str
+) -> None:
+    """A visitor reading the form in Spanish finds Spanish already chosen, and in English,
+    English (the blank page is kept per language, so each keeps its own choice)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    html = client.get("/request/").content.decode()
+
+    select = re.search(r'<select name="preferred_language".*?</select>', html, re.S).group(0)
+    assert re.search(rf'<option value="{chosen}" selected>', select)

@@ -29,7 +29,7 @@ os.environ.pop("REDIS_URL", None)
 os.environ["MFA_REQUIRED"] = "1"  # as in production: the second factor costs a query a page
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-from seed import SEED_SQL, ensure_database  # noqa: E402
+from seed import SEED_SQL, django_on_postgres  # noqa: E402
 
 NOTES_SQL = """
 INSERT INTO requests_casenote (request_id, kind, outcome, body, author_id, created_at)
@@ -67,15 +67,8 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        print("Set DATABASE_URL to a PostgreSQL database (it is created when missing).")
+    if not django_on_postgres():
         return 2
-    ensure_database(url)
-
-    import django
-
-    django.setup()
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection

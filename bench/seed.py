@@ -86,6 +86,20 @@ def ensure_database(url: str) -> None:
             cursor.execute(f'CREATE DATABASE "{name}"')
 
 
+def django_on_postgres() -> bool:
+    """Set Django up on DATABASE_URL's PostgreSQL database (created when missing); False,
+    with a line saying why, when DATABASE_URL names no PostgreSQL database."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        print("Set DATABASE_URL to a PostgreSQL database (it is created when missing).")
+        return False
+    ensure_database(url)
+    import django
+
+    django.setup()
+    return True
+
+
 def reset_database(url: str) -> None:
     """Drop the database of `url` if it exists, and create it empty."""
     with _server(url) as (cursor, name):

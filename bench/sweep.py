@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "secondopinion.settings")
 os.environ.pop("REDIS_URL", None)
 
-from seed import SEED_SQL, ensure_database  # noqa: E402 (bench/ is on the path: see above)
+from seed import SEED_SQL, django_on_postgres  # noqa: E402 (bench/ is on the path: see above)
 
 
 def main() -> int:
@@ -35,15 +35,8 @@ def main() -> int:
     parser.add_argument("--sweeps", type=int, default=3)
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        print("Set DATABASE_URL to a PostgreSQL database (it is created when missing).")
+    if not django_on_postgres():
         return 2
-    ensure_database(url)
-
-    import django
-
-    django.setup()
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.management import call_command

@@ -18,13 +18,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from navigators.access import can_reset_second_factor, can_view_second_factors
 
 from .mfa import device_reset
+from .staff_admin import ReadOnlyAdminMixin
 
 if admin.site.is_registered(TOTPDevice):
     admin.site.unregister(TOTPDevice)
 
 
 @admin.register(TOTPDevice)
-class SecondFactorAdmin(admin.ModelAdmin):
+class SecondFactorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Devices by person, read-only. Nobody adds, reassigns or changes a device here: each
     person enrols their own at sign-in, and a reset is the only change offered."""
 
@@ -47,15 +48,6 @@ class SecondFactorAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return can_view_second_factors(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_reset_permission(self, request: HttpRequest) -> bool:
         return can_view_second_factors(request.user)

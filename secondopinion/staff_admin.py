@@ -163,3 +163,17 @@ def restrict_registered_lists(site: admin.AdminSite) -> None:
         restricted = type(original.__name__, (DeclaredLookupsOnly, original), {})
         site.unregister(model)
         site.register(model, restricted)
+
+
+class ReadOnlyAdminMixin:
+    """An admin nobody adds to, changes or deletes from (the audit trail, second factors):
+    what writes those rows is a service, never a form."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

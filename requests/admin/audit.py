@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from secondopinion.pagination import EstimatedCountPaginator
-from secondopinion.staff_admin import StaffModelAdmin
+from secondopinion.staff_admin import ReadOnlyAdminMixin, StaffModelAdmin
 
 from ..audit import audit_record
 from ..models import AuditEvent
@@ -16,7 +16,7 @@ from .search import ReferenceSearchMixin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReferenceSearchMixin, StaffModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, ReferenceSearchMixin, StaffModelAdmin):
     """The audit trail, read-only for everyone: no one can add, change or delete a row."""
 
     list_display = (
@@ -37,15 +37,6 @@ class AuditEventAdmin(ReferenceSearchMixin, StaffModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def audit_case_view(request: HttpRequest, case: Any) -> None:

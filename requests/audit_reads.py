@@ -157,5 +157,5 @@ def case_of(obj: models.Model) -> SecondOpinionRequest | None:
     """Return the case an object belongs to: itself, or the case its `request` points at."""
     if isinstance(obj, SecondOpinionRequest):
         return obj
-    case = getattr(obj, "request", None)
+    case = getattr(obj, "case", None)
     return case if isinstance(case, SecondOpinionRequest) else None

@@ -154,7 +154,7 @@ def date_hierarchy_parameters(changelist: ChangeList) -> set[str]:
 
 
 def case_of(obj: models.Model) -> SecondOpinionRequest | None:
-    """Return the case an object belongs to: itself, or the case its `request` points at."""
+    """Return the case an object belongs to: itself, or its `case` foreign key."""
     if isinstance(obj, SecondOpinionRequest):
         return obj
     case = getattr(obj, "case", None)

@@ -303,10 +303,10 @@ def document_for_user(user: AbstractBaseUser, public_id: uuid.UUID) -> Document:
     404 for every role.
     """
     try:
-        document = Document.objects.cleared().select_related("request").get(public_id=public_id)
+        document = Document.objects.cleared().select_related("case").get(public_id=public_id)
     except Document.DoesNotExist as error:
         raise Http404("No such document.") from error
-    if not can_view_documents(user, document.request):
+    if not can_view_documents(user, document.case):
         raise PermissionDenied
     return document
 
@@ -332,7 +332,7 @@ def record_items_visible_to(user: AbstractBaseUser, queryset: QuerySet[Any]) -> 
     navigator = navigator_of(user)
     if navigator is None or is_supervisor(user):
         return queryset
-    return queryset.filter(request__navigator=navigator)
+    return queryset.filter(case__navigator=navigator)
 
 
 def sees_record_items(user: AbstractBaseUser) -> bool:

@@ -172,7 +172,7 @@ def _assign(
     case.save(update_fields=["navigator", "assigned_at", "updated_at"])
     Navigator.objects.filter(pk=navigator.pk).update(last_assigned_at=now)
     assignment = Assignment.objects.create(
-        request=case,
+        case=case,
         navigator=navigator,
         previous_navigator_id=previous_id,
         assigned_by=by,
@@ -196,7 +196,7 @@ def _assign(
             kind=Notification.Kind.ASSIGNMENT,
             recipient=navigator.user.email,
             dedupe_key=f"assignment:{assignment.pk}",
-            request=case,
+            case=case,
             context={"staff_first_name": navigator.user.first_name},
         )
     return assignment
@@ -208,6 +208,6 @@ def _owe_unassigned_alerts(case: SecondOpinionRequest) -> None:
             kind=Notification.Kind.UNASSIGNED,
             recipient=supervisor.email,
             dedupe_key=f"unassigned:{case.pk}:{supervisor.pk}",
-            request=case,
+            case=case,
             context={"staff_first_name": supervisor.first_name},
         )

@@ -8,9 +8,9 @@ from .services import case_auto_assign, case_auto_assign_requeue
 
 
 @shared_task(acks_late=True)
-def case_auto_assign_task(request_id: int) -> int | None:
+def case_auto_assign_task(case_id: int) -> int | None:
     """Assign a new request to a fitting navigator; safe to run twice."""
-    assignment = case_auto_assign(case_id=request_id)
+    assignment = case_auto_assign(case_id=case_id)
     return assignment.navigator_id if assignment else None
 
 

@@ -154,8 +154,8 @@ def date_hierarchy_parameters(changelist: ChangeList) -> set[str]:
 
 
 def case_of(obj: models.Model) -> SecondOpinionRequest | None:
-    """Return the case an object belongs to: itself, or the case its `request` points at."""
+    """Return the case an object belongs to: itself, or its `case` foreign key."""
     if isinstance(obj, SecondOpinionRequest):
         return obj
-    case = getattr(obj, "request", None)
+    case = getattr(obj, "case", None)
     return case if isinstance(case, SecondOpinionRequest) else None

@@ -41,11 +41,11 @@ def notification_context(
         "site_url": settings.SITE_URL,
         **notification.context,
     }
-    request = notification.request
-    if request is not None:
-        context["reference"] = request.reference
+    case = notification.case
+    if case is not None:
+        context["reference"] = case.reference
         if notification.kind not in UNVERIFIED_RECIPIENT_KINDS:
-            context["case_url"] = settings.SITE_URL + request.get_absolute_url()
+            context["case_url"] = settings.SITE_URL + case.get_absolute_url()
     appointment_id = notification.context.get("appointment_id")
     if appointment_id:
         appointment = Appointment.objects.get(pk=appointment_id)

@@ -37,7 +37,7 @@ def document_download(request: HttpRequest, public_id: uuid.UUID) -> FileRespons
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.DOWNLOAD,
-        case=document.request,
+        case=document.case,
         obj=document,
         http_request=request,
     )

@@ -24,8 +24,8 @@ from .forms import IntakeForm, ReferralForm, RequestForm, StatusLookupForm
 from .models import SecondOpinionRequest
 from .selectors import status_case_find, status_tracker
 from .services import (
+    case_submit,
     referral_submit,
-    request_submit,
     status_link_open,
     status_link_send,
     status_withdraw,
@@ -99,7 +99,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
     """Show the request form; on a valid post save the request and go to the thanks page."""
 
     def submit(form: RequestForm) -> dict[str, str]:
-        case, _created = request_submit(
+        case, _created = case_submit(
             intake=form.save(commit=False),
             submission_key=form.cleaned_data["submission_key"] or uuid.uuid4(),
             consent_records=form.cleaned_data["consent_records"],

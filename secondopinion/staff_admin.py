@@ -69,7 +69,7 @@ class DeclaredLookupsOnly:
 class RoleFieldsMixin(DeclaredLookupsOnly):
     """Columns, filters, search and page fields limited to the case fields the role sees."""
 
-    # The path from this model to its case: "" for the case itself, "request" for its parts,
+    # The path from this model to its case: "" for the case itself, "case" for its parts,
     # None for models that hold no case field.
     case_path: str | None = None
     # Columns, filters (by parameter name) and page fields that show a case field under

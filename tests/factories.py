@@ -98,7 +98,7 @@ def lookup_data(reference: str, **overrides: Any) -> dict[str, Any]:
 def make_request(**fields: Any) -> SecondOpinionRequest:
     """Create a case through the submission service, as the public form does."""
     from requests.models import SecondOpinionRequest
-    from requests.services import request_submit
+    from requests.services import case_submit
 
     values = {
         "requester_type": "patient",
@@ -116,7 +116,7 @@ def make_request(**fields: Any) -> SecondOpinionRequest:
         "coverage_checked": "yes",  # no insurance verification task unless a test asks
     }
     values.update(fields)
-    case, _created = request_submit(
+    case, _created = case_submit(
         intake=SecondOpinionRequest(**values), submission_key=uuid.uuid4(), consent_records=True
     )
     case.refresh_from_db()

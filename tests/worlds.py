@@ -96,7 +96,7 @@ def build_world(users: dict[str, Any]) -> CaseWorld:
     case.refresh_from_db()
     unassigned = make_request(last_name=SENTINEL_SURNAME)
     appointment = Appointment.objects.create(
-        request=case,
+        case=case,
         starts_at=timezone.now() + timedelta(days=3),
         specialty=Appointment.Specialty.MEDICAL,
         clinician="Dr. Rivera",
@@ -128,9 +128,9 @@ def build_world(users: dict[str, Any]) -> CaseWorld:
         "axes.accesslog": AccessLog.objects.create(**attempt),
         "axes.accessfailurelog": AccessFailureLog.objects.create(**attempt),
         "requests.secondopinionrequest": case,
-        "requests.recorditem": RecordItem.objects.filter(request=case).first(),
-        "requests.supporttask": SupportTask.objects.filter(request=case).first(),
-        "requests.notification": Notification.objects.filter(request=case).first(),
+        "requests.recorditem": RecordItem.objects.filter(case=case).first(),
+        "requests.supporttask": SupportTask.objects.filter(case=case).first(),
+        "requests.notification": Notification.objects.filter(case=case).first(),
         "requests.auditevent": audit_record(
             actor=supervisor, action=AuditEvent.Action.VIEW_CASE, case=case, obj=case
         ),

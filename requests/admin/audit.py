@@ -23,17 +23,17 @@ class AuditEventAdmin(ReadOnlyAdminMixin, ReferenceSearchMixin, StaffModelAdmin)
         "at",
         "actor",
         "action",
-        "request",
+        "case",
         "object_type",
         "object_id",
         "client_address",
     )
     list_filter = ("action", "object_type")
-    reference_lookup = "request__reference"
+    reference_lookup = "case__reference"
     search_fields = ("actor__username",)  # and the case reference (ReferenceSearchMixin)
     # The case page links to its own trail.
-    extra_list_lookups = ("request__id__exact",)
-    list_select_related = ("actor", "request")
+    extra_list_lookups = ("case__id__exact",)
+    list_select_related = ("actor", "case")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     date_hierarchy = "at"

@@ -167,7 +167,7 @@ class CaseActionsMixin:
         if request.method != "POST" or change not in {"cancel", "move"}:
             return HttpResponse(status=405)
         case = case_for_user(request.user, pk, action="book")
-        appointment = get_object_or_404(Appointment, pk=appointment_pk, request=case)
+        appointment = get_object_or_404(Appointment, pk=appointment_pk, case=case)
         try:
             if change == "cancel":
                 appointment_cancel(

@@ -177,7 +177,7 @@ def case_panel_context(request: HttpRequest, case: SecondOpinionRequest) -> dict
         "case_audit_url": (
             reverse("admin:requests_auditevent_changelist")
             + "?"
-            + urlencode({"request__id__exact": case.pk})
+            + urlencode({"case__id__exact": case.pk})
             if can_read_audit_trail(user)
             else ""
         ),

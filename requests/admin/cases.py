@@ -24,7 +24,7 @@ from secondopinion.staff_admin import StaffModelAdmin
 from ..choices import Treatment
 from ..models import CaseNote, Document, RecordItem, SecondOpinionRequest
 from ..selectors import cases_by_urgency, with_records_progress
-from ..services import case_note_add, request_details_update
+from ..services import case_details_update, case_note_add
 from .audit import audit_case_view
 from .case_actions import CaseActionsMixin
 from .case_page import (
@@ -179,7 +179,7 @@ class SecondOpinionRequestAdmin(CaseActionsMixin, ReferenceSearchMixin, StaffMod
         return can_change_case(request.user, obj)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        request_details_update(
+        case_details_update(
             case=obj,
             before={name: form.initial.get(name) for name in form.changed_data},
             by=request.user,

@@ -108,7 +108,7 @@ class OutstandingFilter(DefaultChoiceFilter):
         self, request: HttpRequest, queryset: QuerySet[RecordItem]
     ) -> QuerySet[RecordItem]:
         if self.value() == "outstanding":
-            return queryset.filter(status__in=OUTSTANDING, request__status__in=OPEN_STATUSES)
+            return queryset.filter(status__in=OUTSTANDING, case__status__in=OPEN_STATUSES)
         return queryset
 
 

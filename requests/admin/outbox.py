@@ -20,17 +20,17 @@ from .search import ReferenceSearchMixin
 
 @admin.register(Notification)
 class NotificationAdmin(ReferenceSearchMixin, StaffModelAdmin):
-    list_display = ("kind", "request", "state", "attempts", "created_at", "sent_at")
+    list_display = ("kind", "case", "state", "attempts", "created_at", "sent_at")
     list_filter = ("state", "kind")
-    reference_lookup = "request__reference"
+    reference_lookup = "case__reference"
     # A reference as typed goes through ReferenceSearchMixin; this shows the search box.
-    search_fields = ("=request__reference",)
-    list_select_related = ("request",)
+    search_fields = ("=case__reference",)
+    list_select_related = ("case",)
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     actions = ("resend_selected",)
     readonly_fields = (
-        "request",
+        "case",
         "kind",
         "dedupe_key",
         "recipient",

@@ -80,9 +80,9 @@ class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
     # No filter by facility: a list of every facility ever named grows without end (search
     # finds one instead).
     list_filter = (OutstandingFilter, ChaseFilter, "status", "kind", AgeFilter)
-    reference_lookup = "request__reference"
-    search_fields = ("facility", "request__last_name")  # and the reference (ReferenceSearchMixin)
-    case_path = "request"
+    reference_lookup = "case__reference"
+    search_fields = ("facility", "case__last_name")  # and the reference (ReferenceSearchMixin)
+    case_path = "case"
     case_field_of = {
         "case_reference": "reference",
         "patient": "last_name",
@@ -92,7 +92,7 @@ class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
         "records_consent": "consent_records_at",
         "items": "status",
     }
-    list_select_related = ("request",)
+    list_select_related = ("case",)
     list_per_page = 50
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -100,7 +100,7 @@ class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
     ordering = ("created_at", "pk")
     actions = ("mark_requested", "mark_received")
     fields = (
-        "request",
+        "case",
         *EDITABLE,
         "requested_at",
         "received_at",
@@ -112,7 +112,7 @@ class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
     # case's documents (each shown only to those who may see it).
     case_panel = ("patient", "date_of_birth", "disease_group", "records_consent", "documents")
     readonly_fields = ("requested_at", "received_at", "status_changed_at", "status_changed_by")
-    autocomplete_fields = ("request",)
+    autocomplete_fields = ("case",)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
@@ -121,7 +121,7 @@ class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
             name
             for name in self.case_panel
             if self.shows(request, name)
-            and (name != "documents" or can_view_documents(request.user, obj.request))
+            and (name != "documents" or can_view_documents(request.user, obj.case))
         ]
         return [*super().get_fields(request, obj), *panel]
 
@@ -129,14 +129,14 @@ class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
         # The case of an item never changes once listed.
         if obj is None:
             return self.readonly_fields
-        return (*self.readonly_fields, "request", *self.case_panel)
+        return (*self.readonly_fields, "case", *self.case_panel)
 
     def get_autocomplete_fields(self, request: HttpRequest) -> tuple[str, ...]:
         # The case chooser searches the case list: for those who browse it.
         return self.autocomplete_fields if may_browse_cases(request.user) else ()
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "request" and not may_browse_cases(request.user):
+        if db_field.name == "case" and not may_browse_cases(request.user):
             return CaseReferenceField(
                 queryset=SecondOpinionRequest.objects.all(),
                 to_field_name="reference",
@@ -152,7 +152,7 @@ class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if not super().has_change_permission(request, obj):
             return False
-        return obj is None or can_change_record_items(request.user, obj.request)
+        return obj is None or can_change_record_items(request.user, obj.case)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RecordItem]:
         # The same rule as the case page: a navigator works the items of their own cases.
@@ -160,29 +160,29 @@ class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: RecordItem, form: Any, change: bool) -> None:
         # The case chosen on the add form must be one this user works, like every other item.
-        if not can_change_record_items(request.user, obj.request):
+        if not can_change_record_items(request.user, obj.case):
             raise PermissionDenied
         record_item_save(item=obj, by=request.user, before=_before(obj), http_request=request)
 
-    @admin.display(description=_("case"), ordering="request__reference")
+    @admin.display(description=_("case"), ordering="case__reference")
     def case_reference(self, obj: RecordItem) -> str:
-        return obj.request.reference
+        return obj.case.reference
 
-    @admin.display(description=_("patient"), ordering="request__last_name")
+    @admin.display(description=_("patient"), ordering="case__last_name")
     def patient(self, obj: RecordItem) -> str:
-        return obj.request.patient_name
+        return obj.case.patient_name
 
     @admin.display(description=_("date of birth"))
     def date_of_birth(self, obj: RecordItem) -> Any:
-        return obj.request.date_of_birth
+        return obj.case.date_of_birth
 
     @admin.display(description=_("disease group"))
     def disease_group(self, obj: RecordItem) -> str:
-        return obj.request.get_cancer_type_display()
+        return obj.case.get_cancer_type_display()
 
     @admin.display(description=_("consented to records requests"))
     def records_consent(self, obj: RecordItem) -> Any:
-        return obj.request.consent_records_at or _("not given")
+        return obj.case.consent_records_at or _("not given")
 
     @admin.display(description=_("documents of the case"))
     def documents(self, obj: RecordItem) -> str:
@@ -191,7 +191,7 @@ class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
             '<a href="{}">{}</a>',
             (
                 (document.get_absolute_url(), document.original_name)
-                for document in obj.request.documents.cleared().order_by("uploaded_at")
+                for document in obj.case.documents.cleared().order_by("uploaded_at")
             ),
         )
         return links or "-"
@@ -204,7 +204,7 @@ class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
 
     @admin.display(description=_("days left to target"))
     def days_left_to_target(self, obj: RecordItem) -> int:
-        return days_left(obj.request.target_date)
+        return days_left(obj.case.target_date)
 
     @admin.display(description=_("chase"))
     def chase_flag(self, obj: RecordItem) -> str:
@@ -320,7 +320,7 @@ class DocumentUploadInline(LabelledTabularInline):
         field = formset.form.base_fields.get("record_item")
         if field is not None:
             field.queryset = (
-                RecordItem.objects.filter(request=obj) if obj else RecordItem.objects.none()
+                RecordItem.objects.filter(case=obj) if obj else RecordItem.objects.none()
             )
             field.choices = [
                 ("", field.empty_label),
@@ -348,7 +348,7 @@ def save_record_formset(request: HttpRequest, form: Any, formset: Any) -> None:
             item = item_form.instance
             before = _before(item)
             item_form.save(commit=False)
-            item.request = form.instance
+            item.case = form.instance
             saved.append(
                 record_item_save(item=item, by=request.user, before=before, http_request=request)
             )

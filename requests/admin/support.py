@@ -53,9 +53,9 @@ class SupportTaskAdmin(ReferenceSearchMixin, StaffModelAdmin):
     )
     list_editable = ("status",)
     list_filter = ("status", "kind", "owner")
-    reference_lookup = "request__reference"
-    search_fields = ("request__last_name",)  # and the case reference (ReferenceSearchMixin)
-    case_path = "request"
+    reference_lookup = "case__reference"
+    search_fields = ("case__last_name",)  # and the case reference (ReferenceSearchMixin)
+    case_path = "case"
     case_field_of = {
         "case_reference": "reference",
         "patient": "last_name",
@@ -70,7 +70,7 @@ class SupportTaskAdmin(ReferenceSearchMixin, StaffModelAdmin):
         "insurance_member_id": "insurance_member_id",
         "support_wanted": "needs_travel",
     }
-    list_select_related = ("request", "owner")
+    list_select_related = ("case", "owner")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     # What an advocate's work on a task needs of its case (advocates do not open case pages):
@@ -99,7 +99,7 @@ class SupportTaskAdmin(ReferenceSearchMixin, StaffModelAdmin):
     readonly_fields = ("case_reference", "kind", "completed_at", *case_panel)
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        return super().get_queryset(request).select_related("request")
+        return super().get_queryset(request).select_related("case")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # Tasks come from the intake answers.
@@ -122,13 +122,13 @@ class SupportTaskAdmin(ReferenceSearchMixin, StaffModelAdmin):
             http_request=request,
         )
 
-    @admin.display(description=_("case"), ordering="request__reference")
+    @admin.display(description=_("case"), ordering="case__reference")
     def case_reference(self, obj: SupportTask) -> str:
-        return obj.request.reference
+        return obj.case.reference
 
-    @admin.display(description=_("patient"), ordering="request__last_name")
+    @admin.display(description=_("patient"), ordering="case__last_name")
     def patient(self, obj: SupportTask) -> str:
-        return obj.request.patient_name
+        return obj.case.patient_name
 
     @admin.display(description=_("due"))
     def due(self, obj: SupportTask) -> Any:
@@ -136,36 +136,36 @@ class SupportTaskAdmin(ReferenceSearchMixin, StaffModelAdmin):
 
     @admin.display(description=_("language"))
     def language(self, obj: SupportTask) -> str:
-        label = obj.request.preferred_language.upper()
-        return f"{label} + interpreter" if obj.request.interpreter_needed else label
+        label = obj.case.preferred_language.upper()
+        return f"{label} + interpreter" if obj.case.interpreter_needed else label
 
     @admin.display(description=_("phone"))
     def phone(self, obj: SupportTask) -> str:
-        return obj.request.phone
+        return obj.case.phone
 
     @admin.display(description=_("email"))
     def email(self, obj: SupportTask) -> str:
-        return obj.request.email or "-"
+        return obj.case.email or "-"
 
     @admin.display(description=_("best way and time to reach"))
     def best_contact(self, obj: SupportTask) -> str:
-        case = obj.request
+        case = obj.case
         method = case.get_preferred_contact_method_display()
         return f"{method}, {case.get_preferred_contact_time_display()}"
 
     @admin.display(description=_("preferred language"))
     def spoken_language(self, obj: SupportTask) -> str:
-        case = obj.request
+        case = obj.case
         language = case.other_language or case.get_preferred_language_display()
         return f"{language}, {_('interpreter needed')}" if case.interpreter_needed else language
 
     @admin.display(description=_("city and state"))
     def place(self, obj: SupportTask) -> str:
-        return ", ".join(part for part in (obj.request.city, obj.request.state) if part) or "-"
+        return ", ".join(part for part in (obj.case.city, obj.case.state) if part) or "-"
 
     @admin.display(description=_("who asked"))
     def requester(self, obj: SupportTask) -> str:
-        case = obj.request
+        case = obj.case
         if not case.requester_first_name:
             return case.get_requester_type_display()
         name = f"{case.requester_first_name} {case.requester_last_name}".strip()
@@ -174,17 +174,17 @@ class SupportTaskAdmin(ReferenceSearchMixin, StaffModelAdmin):
 
     @admin.display(description=_("insurance"))
     def insurance(self, obj: SupportTask) -> str:
-        case = obj.request
+        case = obj.case
         carrier = case.insurance_carrier or _("not given")
         return f"{carrier}; {_('coverage checked')}: {case.get_coverage_checked_display()}"
 
     @admin.display(description=_("member ID"))
     def insurance_member_id(self, obj: SupportTask) -> str:
-        return obj.request.insurance_member_id or "-"
+        return obj.case.insurance_member_id or "-"
 
     @admin.display(description=_("support wanted"))
     def support_wanted(self, obj: SupportTask) -> str:
-        case = obj.request
+        case = obj.case
         wanted = [
             str(SecondOpinionRequest._meta.get_field(name).verbose_name)
             for name in ("needs_records_help", "needs_travel", "needs_lodging", "needs_financial")

@@ -32,8 +32,11 @@ class ImagingUpload(models.Model):
         FOLDER = "folder", _("Folder")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    request = models.ForeignKey(
-        "requests.SecondOpinionRequest", on_delete=models.CASCADE, related_name="imaging_uploads"
+    case = models.ForeignKey(
+        "requests.SecondOpinionRequest",
+        db_column="request_id",
+        on_delete=models.CASCADE,
+        related_name="imaging_uploads",
     )
     # Empty when the patient uploaded it from their space.
     uploaded_by = models.ForeignKey(
@@ -98,8 +101,11 @@ class ImagingStudy(models.Model):
         PENDING = "pending", _("Waiting for the image server")
         SENT = "sent", _("In the image server")
 
-    request = models.ForeignKey(
-        "requests.SecondOpinionRequest", on_delete=models.CASCADE, related_name="imaging_studies"
+    case = models.ForeignKey(
+        "requests.SecondOpinionRequest",
+        db_column="request_id",
+        on_delete=models.CASCADE,
+        related_name="imaging_studies",
     )
     upload = models.ForeignKey(ImagingUpload, on_delete=models.CASCADE, related_name="studies")
     study_uid = models.CharField(max_length=64)
@@ -134,7 +140,7 @@ class ImagingStudy(models.Model):
         verbose_name_plural = _("imaging studies")
         ordering = ["-study_date", "created_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["request", "study_uid"], name="imaging_study_per_case"),
+            models.UniqueConstraint(fields=["case", "study_uid"], name="imaging_study_per_case"),
             models.CheckConstraint(
                 condition=models.Q(match_state__in=["pending", "matched", "held", "rejected"]),
                 name="imaging_study_match_valid",

@@ -99,7 +99,7 @@ def imaging_upload_receive(
     except ArchiveRefused as refused:
         raise ValidationError(refused.message, code=refused.code) from refused
     upload = ImagingUpload.objects.create(
-        request=case, uploaded_by=by, source=source, storage_name=stored, size=size
+        case=case, uploaded_by=by, source=source, storage_name=stored, size=size
     )
     if by is not None:
         audit_record(
@@ -137,7 +137,7 @@ def imaging_upload_process(*, upload_id: int, now: datetime | None = None) -> Im
     claimed = ImagingUpload.objects.filter(
         pk=upload_id, state__in=[ImagingUpload.State.RECEIVED, ImagingUpload.State.PROCESSING]
     ).update(state=ImagingUpload.State.PROCESSING, processing_started_at=now)
-    upload = ImagingUpload.objects.select_related("request").get(pk=upload_id)
+    upload = ImagingUpload.objects.select_related("case").get(pk=upload_id)
     if not claimed:
         return upload
     key = progress_key(upload.pk)
@@ -147,7 +147,7 @@ def imaging_upload_process(*, upload_id: int, now: datetime | None = None) -> Im
                 archive, progress=lambda n: cache.set(key, n, timeout=PROGRESS_SECONDS)
             )
             known = set(
-                ImagingSeries.objects.filter(study__request_id=upload.request_id).values_list(
+                ImagingSeries.objects.filter(study__case_id=upload.case_id).values_list(
                     "study__study_uid", "series_uid"
                 )
             )
@@ -180,7 +180,7 @@ def _upload_record(
 ) -> ImagingUpload:
     # One reader of a case's discs at a time: two uploads of the same study at once would
     # otherwise both find it new and the second would fail on the unique constraint.
-    case = SecondOpinionRequest.objects.select_for_update().get(pk=upload.request_id)
+    case = SecondOpinionRequest.objects.select_for_update().get(pk=upload.case_id)
     upload.file_count = reading.file_count
     upload.dicom_count = reading.dicom_count
     upload.skipped_count = reading.skipped_count
@@ -217,7 +217,7 @@ def _study_record(
     previews: dict[str, tuple[str, str]],
     now: datetime,
 ) -> ImagingStudy:
-    study = ImagingStudy.objects.filter(request=case, study_uid=reading.study_uid).first()
+    study = ImagingStudy.objects.filter(case=case, study_uid=reading.study_uid).first()
     if study is None:
         match = study_matches(
             patient_name=reading.patient_name,
@@ -227,7 +227,7 @@ def _study_record(
             date_of_birth=case.date_of_birth,
         )
         study = ImagingStudy.objects.create(
-            request=case,
+            case=case,
             upload=upload,
             study_uid=reading.study_uid,
             patient_name=reading.patient_name,
@@ -300,7 +300,7 @@ def _imaging_item_receive(
         return  # already received (or settled otherwise by staff): theirs to change
     if item is None:
         item = RecordItem(
-            request=case,
+            case=case,
             kind=RecordItem.Kind.IMAGING_DISC,
             facility=case.current_facility or UNKNOWN_FACILITY,
             status=RecordItem.State.RECEIVED,
@@ -361,7 +361,7 @@ def imaging_study_decide(
     the study to Orthanc. Audited without the reason's text (it may name the patient).
     """
     now = now or timezone.now()
-    study = ImagingStudy.objects.select_for_update().select_related("request").get(pk=study.pk)
+    study = ImagingStudy.objects.select_for_update().select_related("case").get(pk=study.pk)
     if study.match_state != Match.HELD:
         raise ValidationError(_("This study is not waiting for a decision."), code="not_held")
     reason = reason.strip()
@@ -376,12 +376,12 @@ def imaging_study_decide(
     audit_record(
         actor=by,
         action=AuditEvent.Action.CHANGE,
-        case=study.request,
+        case=study.case,
         obj=study,
         detail={"match_state": [before, study.match_state], "reason_given": bool(reason)},
     )
     if accept:
-        _imaging_item_receive(case=study.request, by=by, now=now)
+        _imaging_item_receive(case=study.case, by=by, now=now)
         _queue_send(study)
     return study
 

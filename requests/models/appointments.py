@@ -29,8 +29,11 @@ class Appointment(models.Model):
         MISSED = "missed", _("Missed")
         COMPLETED = "completed", _("Completed")
 
-    request = models.ForeignKey(
-        SecondOpinionRequest, on_delete=models.CASCADE, related_name="appointments"
+    case = models.ForeignKey(
+        SecondOpinionRequest,
+        db_column="request_id",
+        on_delete=models.CASCADE,
+        related_name="appointments",
     )
     starts_at = models.DateTimeField(_("date and time"))
     specialty = models.CharField(_("specialty"), max_length=20, choices=Specialty.choices)
@@ -61,7 +64,7 @@ class Appointment(models.Model):
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
         ordering = ["starts_at"]
-        indexes = [models.Index(fields=["request", "state", "starts_at"])]
+        indexes = [models.Index(fields=["case", "state", "starts_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_specialty_display()} on {self.request_id}"
+        return f"{self.get_specialty_display()} on {self.case_id}"

@@ -37,8 +37,9 @@ class AuditEvent(models.Model):
 
     # PROTECT: a case with a trail is never deleted (retention anonymises it), and SET_NULL
     # would be an UPDATE of audit rows, which the trigger refuses.
-    request = models.ForeignKey(
+    case = models.ForeignKey(
         SecondOpinionRequest,
+        db_column="request_id",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -65,7 +66,7 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit trail")
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["request", "at"])]
+        indexes = [models.Index(fields=["case", "at"])]
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type} {self.object_id}"

@@ -224,7 +224,7 @@ class SecondOpinionRequest(models.Model):
     target_state = models.CharField(
         _("target"), max_length=10, choices=TargetState.choices, default=TargetState.ON_TRACK
     )
-    # The first appointment that still stands (kept by services.request_target_refresh).
+    # The first appointment that still stands (kept by services.case_target_refresh).
     first_appointment_at = models.DateTimeField(_("first appointment"), null=True, blank=True)
     seen_at = models.DateTimeField(_("first visit"), null=True, blank=True)
     plan_target_date = models.DateField(_("plan target date"), null=True, blank=True)

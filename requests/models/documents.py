@@ -69,8 +69,11 @@ class Document(models.Model):
     CLEARED_STATES = (ScanState.CLEAN, ScanState.NOT_SCANNED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    request = models.ForeignKey(
-        SecondOpinionRequest, on_delete=models.CASCADE, related_name="documents"
+    case = models.ForeignKey(
+        SecondOpinionRequest,
+        db_column="request_id",
+        on_delete=models.CASCADE,
+        related_name="documents",
     )
     record_item = models.ForeignKey(
         RecordItem,

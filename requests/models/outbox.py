@@ -40,8 +40,9 @@ class Notification(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    request = models.ForeignKey(
+    case = models.ForeignKey(
         SecondOpinionRequest,
+        db_column="request_id",
         null=True,
         blank=True,
         on_delete=models.CASCADE,

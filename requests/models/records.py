@@ -40,8 +40,11 @@ class RecordItem(models.Model):
         COURIER = "courier", _("Courier")
         EMAIL = "email", _("Secure email")
 
-    request = models.ForeignKey(
-        SecondOpinionRequest, on_delete=models.CASCADE, related_name="record_items"
+    case = models.ForeignKey(
+        SecondOpinionRequest,
+        db_column="request_id",
+        on_delete=models.CASCADE,
+        related_name="record_items",
     )
     kind = models.CharField(_("item"), max_length=20, choices=Kind.choices)
     facility = models.CharField(_("from facility"), max_length=200)
@@ -84,7 +87,7 @@ class RecordItem(models.Model):
                 name="record_outstanding_idx",
                 condition=models.Q(status__in=["needed", "requested"]),
             ),
-            models.Index(fields=["request", "status"]),
+            models.Index(fields=["case", "status"]),
             # The facility report: received items by facility.
             models.Index(
                 fields=["facility", "received_at"],

@@ -26,8 +26,11 @@ class SupportTask(models.Model):
         DONE = "done", _("Done")
         NOT_NEEDED = "not_needed", _("Not needed")
 
-    request = models.ForeignKey(
-        SecondOpinionRequest, on_delete=models.CASCADE, related_name="support_tasks"
+    case = models.ForeignKey(
+        SecondOpinionRequest,
+        db_column="request_id",
+        on_delete=models.CASCADE,
+        related_name="support_tasks",
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=12, choices=State.choices, default=State.OPEN)
@@ -56,11 +59,11 @@ class SupportTask(models.Model):
             ),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["request", "kind"], name="one_support_task_per_kind"),
+            models.UniqueConstraint(fields=["case", "kind"], name="one_support_task_per_kind"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.request_id}"
+        return f"{self.get_kind_display()} for {self.case_id}"
 
     @property
     def is_open(self) -> bool:

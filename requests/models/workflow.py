@@ -14,8 +14,11 @@ from .case import SecondOpinionRequest
 class StatusChange(models.Model):
     """One transition of a request's status: the case's history."""
 
-    request = models.ForeignKey(
-        SecondOpinionRequest, on_delete=models.CASCADE, related_name="status_changes"
+    case = models.ForeignKey(
+        SecondOpinionRequest,
+        db_column="request_id",
+        on_delete=models.CASCADE,
+        related_name="status_changes",
     )
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices)
@@ -32,10 +35,10 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ["changed_at", "pk"]
-        indexes = [models.Index(fields=["request", "changed_at"])]
+        indexes = [models.Index(fields=["case", "changed_at"])]
 
     def __str__(self) -> str:
-        return f"{self.request_id}: {self.from_status or '-'} -> {self.to_status}"
+        return f"{self.case_id}: {self.from_status or '-'} -> {self.to_status}"
 
 
 class TargetAlert(models.Model):
@@ -47,8 +50,11 @@ class TargetAlert(models.Model):
         UNASSIGNED = "unassigned", _("Still unassigned")
         PLAN_OVERDUE = "plan_overdue", _("Treatment plan past its target")
 
-    request = models.ForeignKey(
-        SecondOpinionRequest, on_delete=models.CASCADE, related_name="target_alerts"
+    case = models.ForeignKey(
+        SecondOpinionRequest,
+        db_column="request_id",
+        on_delete=models.CASCADE,
+        related_name="target_alerts",
     )
     level = models.CharField(max_length=12, choices=Level.choices)
     created_at = models.DateTimeField(default=timezone.now)
@@ -56,18 +62,21 @@ class TargetAlert(models.Model):
     class Meta:
         constraints = [
             # Two sweeps running at once (two beat processes by mistake) cannot both alert.
-            models.UniqueConstraint(fields=["request", "level"], name="one_alert_per_case_level"),
+            models.UniqueConstraint(fields=["case", "level"], name="one_alert_per_case_level"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.level} on {self.request_id}"
+        return f"{self.level} on {self.case_id}"
 
 
 class Assignment(models.Model):
     """One assignment of a case to a navigator: the case's assignment history."""
 
-    request = models.ForeignKey(
-        SecondOpinionRequest, on_delete=models.CASCADE, related_name="assignments"
+    case = models.ForeignKey(
+        SecondOpinionRequest,
+        db_column="request_id",
+        on_delete=models.CASCADE,
+        related_name="assignments",
     )
     navigator = models.ForeignKey(
         "navigators.Navigator", on_delete=models.PROTECT, related_name="assignments"
@@ -92,10 +101,10 @@ class Assignment(models.Model):
 
     class Meta:
         ordering = ["assigned_at", "pk"]
-        indexes = [models.Index(fields=["request", "assigned_at"])]
+        indexes = [models.Index(fields=["case", "assigned_at"])]
 
     def __str__(self) -> str:
-        return f"{self.request_id} -> {self.navigator_id}"
+        return f"{self.case_id} -> {self.navigator_id}"
 
 
 class CaseNote(models.Model):
@@ -115,8 +124,8 @@ class CaseNote(models.Model):
         LEFT_MESSAGE = "left_message", _("Left a message")
         WRONG_NUMBER = "wrong_number", _("Wrong number")
 
-    request = models.ForeignKey(
-        SecondOpinionRequest, on_delete=models.CASCADE, related_name="notes"
+    case = models.ForeignKey(
+        SecondOpinionRequest, db_column="request_id", on_delete=models.CASCADE, related_name="notes"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.NOTE)
     outcome = models.CharField(
@@ -137,7 +146,7 @@ class CaseNote(models.Model):
         verbose_name = _("note or contact attempt")
         verbose_name_plural = _("notes and contact attempts")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["request", "created_at"])]
+        indexes = [models.Index(fields=["case", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on {self.request_id}"
+        return f"{self.get_kind_display()} on {self.case_id}"

@@ -53,9 +53,9 @@ def with_records_progress(
         **{
             f"records_{name}": Coalesce(
                 Subquery(
-                    RecordItem.objects.filter(condition, request=OuterRef("pk"))
+                    RecordItem.objects.filter(condition, case=OuterRef("pk"))
                     .order_by()
-                    .values("request")
+                    .values("case")
                     .annotate(count=Count("pk"))
                     .values("count")
                 ),
@@ -93,7 +93,7 @@ def chase_due(now: datetime | None = None) -> Q:
     return Q(
         status=State.REQUESTED,
         requested_at__lt=_chase_cutoff(now),
-        request__status__in=OPEN_STATUSES,
+        case__status__in=OPEN_STATUSES,
     )
 
 
@@ -109,7 +109,7 @@ def record_item_due_chase(item: RecordItem, now: datetime | None = None) -> bool
         item.status == State.REQUESTED
         and item.requested_at is not None
         and item.requested_at < _chase_cutoff(now)
-        and item.request.status in OPEN_STATUSES
+        and item.case.status in OPEN_STATUSES
     )
 
 

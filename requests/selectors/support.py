@@ -23,7 +23,7 @@ LEAD_DAYS = {
 
 def support_due_date(task: SupportTask) -> date | None:
     """Return when a task should be done: some days before the first appointment."""
-    first = task.request.first_appointment_at
+    first = task.case.first_appointment_at
     if first is None:
         return None
     return timezone.localdate(first) - timedelta(days=LEAD_DAYS.get(task.kind, 1))

@@ -13,11 +13,11 @@ from .appointments import (
     appointment_book,
     appointment_cancel,
     appointment_move,
-    request_target_refresh,
+    case_target_refresh,
 )
 from .delivery import notification_send
 from .documents import document_scan, document_scan_requeue, document_store
-from .intake import referral_submit, request_details_update, request_submit
+from .intake import case_details_update, case_submit, referral_submit
 from .lifecycle import case_note_add, case_transition, referrer_update
 from .outbox import (
     claim_timeout,
@@ -49,7 +49,10 @@ __all__ = [
     "appointment_book",
     "appointment_cancel",
     "appointment_move",
+    "case_details_update",
     "case_note_add",
+    "case_submit",
+    "case_target_refresh",
     "case_transition",
     "claim_timeout",
     "default_record_kinds",
@@ -69,9 +72,6 @@ __all__ = [
     "records_digest",
     "referral_submit",
     "referrer_update",
-    "request_details_update",
-    "request_submit",
-    "request_target_refresh",
     "retention_anonymise",
     "status_link_mint",
     "status_link_open",

@@ -64,7 +64,7 @@ def appointment_book(
             code="insurance_open",
         )
     appointment = Appointment.objects.create(
-        request=locked,
+        case=locked,
         starts_at=starts_at,
         specialty=specialty,
         clinician=clinician,
@@ -81,7 +81,7 @@ def appointment_book(
         case_transition(
             case=locked, to_status=Status.SCHEDULED, by=by, note=note, http_request=http_request
         )
-    request_target_refresh(case=locked)
+    case_target_refresh(case=locked)
     audit_record(
         actor=by,
         action=AuditEvent.Action.CREATE,
@@ -103,13 +103,13 @@ def _owe_appointment_email(
         kind=Notification.Kind.APPOINTMENT,
         recipient=case.contact_email,
         dedupe_key=f"appointment:{appointment.pk}{version}",
-        request=case,
+        case=case,
         language=case.email_language,
         context={"appointment_id": appointment.pk},
     )
 
 
-def request_target_refresh(*, case: SecondOpinionRequest, now: datetime | None = None) -> str:
+def case_target_refresh(*, case: SecondOpinionRequest, now: datetime | None = None) -> str:
     """Recompute a case's first appointment and met/missed decision, save, return the state.
 
     Called whenever an appointment is booked, moved or cancelled: met and missed are decided
@@ -150,7 +150,7 @@ def appointment_cancel(
     http_request: HttpRequest | None = None,
 ) -> None:
     """Cancel an appointment; a scheduled case left without one goes back to be booked again."""
-    case = SecondOpinionRequest.objects.select_for_update().get(pk=appointment.request_id)
+    case = SecondOpinionRequest.objects.select_for_update().get(pk=appointment.case_id)
     updated = Appointment.objects.filter(pk=appointment.pk, state=Appointment.State.BOOKED).update(
         state=Appointment.State.CANCELLED
     )
@@ -174,7 +174,7 @@ def appointment_cancel(
             note=note,
             http_request=http_request,
         )
-    request_target_refresh(case=case)
+    case_target_refresh(case=case)
     appointment.refresh_from_db()
 
 
@@ -187,7 +187,7 @@ def appointment_move(
     http_request: HttpRequest | None = None,
 ) -> Appointment:
     """Move a booked appointment to a new time and owe the patient an email about it."""
-    case = SecondOpinionRequest.objects.select_for_update().get(pk=appointment.request_id)
+    case = SecondOpinionRequest.objects.select_for_update().get(pk=appointment.case_id)
     if starts_at <= timezone.now():
         raise ValidationError(_("The appointment must be in the future."), code="past")
     updated = Appointment.objects.filter(pk=appointment.pk, state=Appointment.State.BOOKED).update(
@@ -203,7 +203,7 @@ def appointment_move(
         detail={"fields": ["starts_at"]},
         http_request=http_request,
     )
-    request_target_refresh(case=case)
+    case_target_refresh(case=case)
     _owe_appointment_email(case, appointment, version=f":{int(starts_at.timestamp())}")
     appointment.refresh_from_db()
     return appointment

@@ -37,7 +37,7 @@ def notification_send(*, notification_id: int) -> bool:
     )
     if claimed != 1:
         return False
-    notification = Notification.objects.select_related("request").get(pk=notification_id)
+    notification = Notification.objects.select_related("case").get(pk=notification_id)
     try:
         notification_message(notification, mint_links=True).send()
     except Exception as exc:

@@ -49,7 +49,7 @@ def document_store(
         Document.ScanState.PENDING if settings.CLAMD_SOCKET else Document.ScanState.NOT_SCANNED
     )
     document = Document(
-        request=case,
+        case=case,
         record_item=record_item,
         original_name=clean_file_name(upload.name or "", content_type),
         content_type=content_type,
@@ -82,7 +82,7 @@ def document_scan(*, document_id: int) -> str:
     alone, and the verdict is recorded by a conditional UPDATE that only one of them wins.
     Raises clamd.ScanUnavailable when clamd gives no verdict (the caller tries again later).
     """
-    document = Document.objects.select_related("request").filter(pk=document_id).first()
+    document = Document.objects.select_related("case").filter(pk=document_id).first()
     if document is None:
         return ""
     if document.scan_state != Document.ScanState.PENDING:
@@ -119,7 +119,7 @@ def _document_scan_record(*, document: Document, state: str, signature: str) -> 
         audit_record(
             actor=None,
             action=AuditEvent.Action.CHANGE,
-            case=document.request,
+            case=document.case,
             obj=document,
             detail={
                 "scan_state": [Document.ScanState.PENDING, state],

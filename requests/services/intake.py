@@ -32,7 +32,7 @@ _REFERENCE_TRIES = 5
 
 
 @transaction.atomic
-def request_submit(
+def case_submit(
     *,
     intake: SecondOpinionRequest,
     submission_key: uuid.UUID,
@@ -86,7 +86,7 @@ def request_submit(
         record_items_start(case=intake)
     support_tasks_start(case=intake)
     StatusChange.objects.create(
-        request=intake,
+        case=intake,
         from_status="",
         to_status=Status.NEW,
         changed_at=now,
@@ -115,7 +115,7 @@ def referral_submit(
     )
     intake.requester_type = Requester.PROVIDER
     intake.referral_email = provider["email"]
-    return request_submit(
+    return case_submit(
         intake=intake,
         submission_key=submission_key,
         consent_records=consent_records,
@@ -125,7 +125,7 @@ def referral_submit(
 
 
 @transaction.atomic
-def request_details_update(
+def case_details_update(
     *,
     case: SecondOpinionRequest,
     before: dict[str, object],
@@ -154,7 +154,7 @@ def _owe_intake_emails(case: SecondOpinionRequest) -> None:
             kind=Notification.Kind.CONFIRMATION,
             recipient=case.contact_email,
             dedupe_key=f"confirmation:{case.pk}",
-            request=case,
+            case=case,
             language=case.email_language,
         )
         return
@@ -162,13 +162,13 @@ def _owe_intake_emails(case: SecondOpinionRequest) -> None:
         kind=Notification.Kind.REFERRAL_PROVIDER,
         recipient=case.referral_email or case.referring_provider.email,
         dedupe_key=f"referral_provider:{case.pk}",
-        request=case,
+        case=case,
     )
     if case.contact_email:
         notification_owe(
             kind=Notification.Kind.REFERRAL_PATIENT,
             recipient=case.contact_email,
             dedupe_key=f"referral_patient:{case.pk}",
-            request=case,
+            case=case,
             language=case.email_language,
         )

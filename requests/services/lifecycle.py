@@ -34,7 +34,7 @@ def referrer_update(*, case: SecondOpinionRequest, event: str) -> None:
         kind=Notification.Kind.REFERRER_UPDATE,
         recipient=case.referral_email or case.referring_provider.email,
         dedupe_key=f"referrer_update:{case.pk}:{event}",
-        request=case,
+        case=case,
         context={"event": event},
     )
 
@@ -80,7 +80,7 @@ def case_transition(
             ]
         )
         change = StatusChange.objects.create(
-            request=locked,
+            case=locked,
             from_status=from_status,
             to_status=to_status,
             changed_by=by,
@@ -163,7 +163,7 @@ def case_note_add(
     if not body.strip():
         raise ValidationError(_("Write the note."), code="empty")
     note = CaseNote.objects.create(
-        request=case, body=body.strip(), author=by, kind=kind, outcome=outcome
+        case=case, body=body.strip(), author=by, kind=kind, outcome=outcome
     )
     audit_record(
         actor=by,

@@ -36,7 +36,7 @@ def notification_owe(
     kind: str,
     recipient: str,
     dedupe_key: str,
-    request: SecondOpinionRequest | None = None,
+    case: SecondOpinionRequest | None = None,
     language: str = "en",
     context: dict[str, object] | None = None,
 ) -> Notification:
@@ -50,7 +50,7 @@ def notification_owe(
         defaults={
             "kind": kind,
             "recipient": recipient,
-            "request": request,
+            "case": case,
             "language": language,
             "context": context or {},
         },
@@ -66,7 +66,7 @@ def notification_owe_many(
     """Record many owed emails at once, in English, and queue them as one task after commit;
     return the ids of the rows this call inserted (a `dedupe_key` already owed is skipped).
 
-    Each of `owed` is (request id, kind, dedupe key, recipient, context); the other columns
+    Each of `owed` is (case id, kind, dedupe key, recipient, context); the other columns
     are at the model's defaults (pending, no attempt yet). For the target sweep's alerts:
     one statement per thousand rows, because bulk_create prepared each value of each row in
     Python, a third of a first sweep's time over 10,000 alerts.
@@ -83,9 +83,9 @@ def notification_owe_many(
         chunk = owed[start : start + OWE_MANY_CHUNK]
         params = [
             value
-            for request_id, kind, dedupe_key, recipient, context in chunk
+            for case_id, kind, dedupe_key, recipient, context in chunk
             for value in (
-                request_id,
+                case_id,
                 str(kind),
                 dedupe_key,
                 recipient,

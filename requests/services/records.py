@@ -68,7 +68,7 @@ def record_items_start(*, case: SecondOpinionRequest) -> list[RecordItem]:
     """List the usual items on a new case that asked for records help, for the navigator."""
     facility = case.current_facility or UNKNOWN_FACILITY
     return RecordItem.objects.bulk_create(
-        RecordItem(request=case, kind=kind, facility=facility, status_changed_at=case.submitted_at)
+        RecordItem(case=case, kind=kind, facility=facility, status_changed_at=case.submitted_at)
         for kind in default_record_kinds(case)
     )
 
@@ -88,7 +88,7 @@ def record_item_save(
     outstanding item of a case is settled, the case's navigator is told.
     """
     now = now or timezone.now()
-    if item.request_id is None:
+    if item.case_id is None:
         raise ValidationError(_("A record item belongs to a case."), code="no_case")
     status_changed = before is None or before.get("status") != item.status
     if status_changed:
@@ -104,7 +104,7 @@ def record_item_save(
         audit_record(
             actor=by,
             action=AuditEvent.Action.CREATE,
-            case=item.request,
+            case=item.case,
             obj=item,
             detail={"status": item.status},
             http_request=http_request,
@@ -115,13 +115,13 @@ def record_item_save(
             audit_record(
                 actor=by,
                 action=AuditEvent.Action.CHANGE,
-                case=item.request,
+                case=item.case,
                 obj=item,
                 detail={"fields": changes},
                 http_request=http_request,
             )
     if status_changed and item.status not in OUTSTANDING:
-        _tell_navigator_if_complete(item.request)
+        _tell_navigator_if_complete(item.case)
     return item
 
 
@@ -135,7 +135,7 @@ def record_items_mark(
 ) -> int:
     """Set many items to `status` at once (the worklist's bulk actions); return how many."""
     changed = 0
-    for item in items.select_for_update().select_related("request"):
+    for item in items.select_for_update().select_related("case"):
         if item.status == status:
             continue
         before = {name: getattr(item, name) for name in RECORD_FIELDS}
@@ -171,11 +171,11 @@ def records_digest(*, now: datetime | None = None) -> int:
             return 0
         rows = (
             RecordItem.objects.filter(pk__in=ids)
-            .values("request__reference")
+            .values("case__reference")
             .annotate(count=Count("id"))
-            .order_by("request__reference")
+            .order_by("case__reference")
         )
-        cases = [(row["request__reference"], row["count"]) for row in rows]
+        cases = [(row["case__reference"], row["count"]) for row in rows]
         staff = staff_with_role(RECORDS_STAFF)
         # Items are claimed once a day, so the claimed set names this run's digest: a later
         # run the same day that claims new items sends their own digest.
@@ -206,6 +206,6 @@ def _tell_navigator_if_complete(case: SecondOpinionRequest) -> None:
             recipient=email,
             # Told once per case: reclassifying a settled item later tells nobody again.
             dedupe_key=f"records_complete:{case.pk}",
-            request=case,
+            case=case,
             context={"staff_first_name": case.navigator.user.first_name, "progress": str(progress)},
         )

@@ -36,12 +36,12 @@ def status_link_send(*, case: SecondOpinionRequest, email: str) -> StatusLink:
     Nothing that opens the tracker is stored: the email's row names the link by its id, and
     the secret is minted when the email is rendered for sending (`status_link_mint`).
     """
-    link = StatusLink.objects.create(request=case, secret_hash="")
+    link = StatusLink.objects.create(case=case, secret_hash="")
     notification_owe(
         kind=Notification.Kind.STATUS_LINK,
         recipient=email,
         dedupe_key=f"status_link:{link.pk}",
-        request=case,
+        case=case,
         language=case.email_language,
         context={"status_link_id": link.pk, "hours": settings.STATUS_LINK_HOURS},
     )
@@ -91,7 +91,7 @@ def status_link_open(
     ).update(used_at=now)
     if used != 1:
         return None
-    case = StatusLink.objects.select_related("request").get(pk=link_id).request
+    case = StatusLink.objects.select_related("case").get(pk=link_id).case
     if by is not None and by.is_authenticated:
         audit_record(
             actor=by, action=AuditEvent.Action.VIEW_CASE, case=case, detail={"via": "status_link"}
@@ -121,6 +121,6 @@ def status_withdraw(*, case: SecondOpinionRequest, by: AbstractBaseUser | None =
             kind=Notification.Kind.PATIENT_WITHDREW,
             recipient=case.navigator.user.email,
             dedupe_key=f"patient_withdrew:{case.pk}",
-            request=case,
+            case=case,
             context={"staff_first_name": case.navigator.user.first_name},
         )

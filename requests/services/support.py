@@ -34,7 +34,7 @@ def support_kinds_for(case: SecondOpinionRequest) -> list[str]:
 
 def support_tasks_start(*, case: SecondOpinionRequest) -> list[SupportTask]:
     """Create the support tasks of a new request for the patient advocates."""
-    tasks = [SupportTask(request=case, kind=kind) for kind in support_kinds_for(case)]
+    tasks = [SupportTask(case=case, kind=kind) for kind in support_kinds_for(case)]
     if any(task.kind == Kind.INSURANCE for task in tasks):
         SecondOpinionRequest.objects.filter(pk=case.pk).update(
             insurance_outcome=InsuranceOutcome.PENDING
@@ -66,14 +66,14 @@ def support_task_save(
         task.completed_at = None
     task.save()
     if recorded:
-        SecondOpinionRequest.objects.filter(pk=task.request_id).update(insurance_outcome=recorded)
+        SecondOpinionRequest.objects.filter(pk=task.case_id).update(insurance_outcome=recorded)
     changed = changed_fields(task, before or {}, FIELDS)
     if recorded:
         changed.append("insurance_outcome")
     audit_record(
         actor=by,
         action=AuditEvent.Action.CREATE if before is None else AuditEvent.Action.CHANGE,
-        case=task.request,
+        case=task.case,
         obj=task,
         detail={"fields": changed},
         http_request=http_request,

@@ -278,4 +278,4 @@ def _insert_alerts(pairs: list[tuple[int, str]], now: datetime) -> dict[tuple[in
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {(request_id, level): pk for pk, request_id, level in cursor.fetchall()}
+        return {(case_id, level): pk for pk, case_id, level in cursor.fetchall()}

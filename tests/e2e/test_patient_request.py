@@ -38,7 +38,7 @@ def test_patient_gets_a_reference_and_one_email(
     messages = smtp_sink.wait_for(1, timeout=10)
     assert len(messages) == 1, celery_worker.log.read_text()[-2000:]
     assert case.reference in messages[0]["Subject"]
-    assert Notification.objects.filter(request=case, kind="confirmation").count() == 1
+    assert Notification.objects.filter(case=case, kind="confirmation").count() == 1
 
 
 def test_mistakes_are_listed_and_fixed_without_retyping(page: Any, live_server: Any) -> None:

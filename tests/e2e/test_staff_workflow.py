@@ -53,7 +53,7 @@ def test_navigator_notes_and_books_from_my_cases(
     page.locator("#id_notes-0-body").fill("Called the patient; records are on their way.")
     page.get_by_role("button", name="Save and continue editing").click()
     page.wait_for_load_state()
-    assert CaseNote.objects.filter(request=ready_case, author=navigator_user).count() == 1
+    assert CaseNote.objects.filter(case=ready_case, author=navigator_user).count() == 1
 
     page.get_by_role("link", name="Book an appointment").click()
     when = timezone.localtime(timezone.now() + timedelta(days=3)).replace(hour=10, minute=0)
@@ -112,7 +112,7 @@ def test_records_specialist_marks_an_item_received(
     from requests.selectors import records_progress
 
     item = RecordItem.objects.create(
-        request=ready_case, kind=RecordItem.Kind.PATHOLOGY_REPORT, facility="Riverside Medical"
+        case=ready_case, kind=RecordItem.Kind.PATHOLOGY_REPORT, facility="Riverside Medical"
     )
     log_in(page, live_server, "records")
     page.goto(live_server.url + "/admin/requests/recorditem/")

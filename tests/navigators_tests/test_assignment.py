@@ -193,7 +193,7 @@ def test_auto_assignment_rules(
         assert assignment is None
         assert case.navigator is None
         assert case.status == Status.NEW
-        assert not Assignment.objects.filter(request=case).exists()
+        assert not Assignment.objects.filter(case=case).exists()
         return
     chosen = made[expected]
     assert assignment is not None
@@ -258,7 +258,7 @@ def test_nobody_fits_alerts_each_supervisor_once(supervisor) -> None:
     assert sorted(alerts.values_list("recipient", flat=True)) == sorted(
         [supervisor.email, second.email]
     )
-    assert all(alert.request_id == case.pk for alert in alerts)
+    assert all(alert.case_id == case.pk for alert in alerts)
 
 
 @pytest.mark.django_db
@@ -280,12 +280,12 @@ def test_a_submission_is_assigned_once_committed(
     navigator = navigator_user.navigator
     assert case.navigator == navigator
     assert case.status == Status.ASSIGNED
-    assignment = Assignment.objects.get(request=case)
+    assignment = Assignment.objects.get(case=case)
     assert (assignment.navigator, assignment.assigned_by) == (navigator, None)
-    change = StatusChange.objects.get(request=case, to_status=Status.ASSIGNED)
+    change = StatusChange.objects.get(case=case, to_status=Status.ASSIGNED)
     assert change.from_status == Status.NEW
     assert change.changed_by is None
-    notification = Notification.objects.get(request=case, kind=Notification.Kind.ASSIGNMENT)
+    notification = Notification.objects.get(case=case, kind=Notification.Kind.ASSIGNMENT)
     assert notification.recipient == navigator_user.email
 
 
@@ -299,9 +299,9 @@ def test_a_submission_runs_every_queued_step(
 
     case = SecondOpinionRequest.objects.get()
     assert case.navigator == navigator_user.navigator
-    assert Assignment.objects.filter(request=case, navigator=navigator_user.navigator).count() == 1
+    assert Assignment.objects.filter(case=case, navigator=navigator_user.navigator).count() == 1
     assert StatusChange.objects.filter(
-        request=case, from_status=Status.NEW, to_status=Status.ASSIGNED
+        case=case, from_status=Status.NEW, to_status=Status.ASSIGNED
     ).exists()
     kinds = dict(Notification.objects.values_list("kind", "recipient"))
     assert kinds == {
@@ -318,7 +318,7 @@ def test_a_submission_runs_every_queued_step(
 
 def assignment_emails(case: SecondOpinionRequest) -> list[tuple[str, str]]:
     return list(
-        Notification.objects.filter(request=case, kind=Notification.Kind.ASSIGNMENT)
+        Notification.objects.filter(case=case, kind=Notification.Kind.ASSIGNMENT)
         .order_by("pk")
         .values_list("recipient", "dedupe_key")
     )
@@ -336,7 +336,7 @@ def test_supervisor_assigns_a_new_case(supervisor, navigator_user) -> None:
     assert assignment.assigned_by == supervisor
     assert assignment.previous_navigator is None
     assert assignment.note == "Spanish speaker."
-    change = StatusChange.objects.get(request=case, to_status=Status.ASSIGNED)
+    change = StatusChange.objects.get(case=case, to_status=Status.ASSIGNED)
     assert change.changed_by == supervisor
     assert assignment_emails(case) == [(navigator_user.email, f"assignment:{assignment.pk}")]
 
@@ -349,16 +349,16 @@ def test_reassigning_records_the_previous_navigator_and_owes_one_email_each(
     first_nav, second_nav = navigator_user.navigator, other_navigator_user.navigator
     case = make_request()
     first = case_assign(case=case, navigator=first_nav, by=supervisor)
-    case_transition_count = StatusChange.objects.filter(request=case).count()
+    case_transition_count = StatusChange.objects.filter(case=case).count()
     second = case_assign(case=case, navigator=second_nav, by=supervisor, note="Leave.")
     third = case_assign(case=case, navigator=first_nav, by=supervisor, note="Back.")
 
     assert [a.previous_navigator for a in (first, second, third)] == [None, first_nav, second_nav]
-    assert list(Assignment.objects.filter(request=case).order_by("pk")) == [first, second, third]
+    assert list(Assignment.objects.filter(case=case).order_by("pk")) == [first, second, third]
     case.refresh_from_db()
     assert case.navigator == first_nav
     assert case.status == Status.ASSIGNED
-    assert StatusChange.objects.filter(request=case).count() == case_transition_count
+    assert StatusChange.objects.filter(case=case).count() == case_transition_count
     assert assignment_emails(case) == [
         (navigator_user.email, f"assignment:{first.pk}"),
         (other_navigator_user.email, f"assignment:{second.pk}"),
@@ -380,7 +380,7 @@ def test_a_closed_case_cannot_be_assigned(
     assert refused.value.code == "closed"
     case.refresh_from_db()
     assert case.navigator == navigator_user.navigator
-    assert Assignment.objects.filter(request=case).count() == 1
+    assert Assignment.objects.filter(case=case).count() == 1
     assert len(assignment_emails(case)) == 1
 
 
@@ -392,7 +392,7 @@ def test_assigning_to_the_same_navigator_is_refused(supervisor, navigator_user) 
     with pytest.raises(ValidationError) as refused:
         case_assign(case=case, navigator=navigator_user.navigator, by=supervisor)
     assert refused.value.code == "same_navigator"
-    assert Assignment.objects.filter(request=case).count() == 1
+    assert Assignment.objects.filter(case=case).count() == 1
     assert len(assignment_emails(case)) == 1
 
 
@@ -404,7 +404,7 @@ def test_a_navigator_takes_an_unassigned_case(navigator_user) -> None:
     assert case.navigator == navigator_user.navigator
     assert case.status == Status.ASSIGNED
     assert assignment.assigned_by == navigator_user
-    assert StatusChange.objects.get(request=case, to_status=Status.ASSIGNED).changed_by == (
+    assert StatusChange.objects.get(case=case, to_status=Status.ASSIGNED).changed_by == (
         navigator_user
     )
     assert assignment_emails(case) == [(navigator_user.email, f"assignment:{assignment.pk}")]
@@ -422,7 +422,7 @@ def test_a_taken_case_cannot_be_taken_again(navigator_user, other_navigator_user
     assert refused.value.code == "taken"
     stale.refresh_from_db()
     assert stale.navigator == navigator_user.navigator
-    assert Assignment.objects.filter(request=stale).count() == 1
+    assert Assignment.objects.filter(case=stale).count() == 1
 
 
 @pytest.mark.django_db
@@ -497,5 +497,5 @@ def test_parallel_takes_of_one_case_give_it_to_one_navigator(require_postgres) -
     case = SecondOpinionRequest.objects.get(pk=case_id)
     assert case.navigator == navigators[outcomes.index("won")]
     assert case.status == Status.ASSIGNED
-    assert Assignment.objects.filter(request_id=case_id).count() == 1
-    assert StatusChange.objects.filter(request_id=case_id, to_status=Status.ASSIGNED).count() == 1
+    assert Assignment.objects.filter(case_id=case_id).count() == 1
+    assert StatusChange.objects.filter(case_id=case_id, to_status=Status.ASSIGNED).count() == 1

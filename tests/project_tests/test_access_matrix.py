@@ -219,12 +219,12 @@ def test_a_navigator_cannot_add_a_record_item_to_another_navigators_case(
     """The record-item add form refuses a case that is not the navigator's own."""
     client = Client()
     client.force_login(world.users["other_navigator"])
-    before = RecordItem.objects.filter(request=world.case).count()
+    before = RecordItem.objects.filter(case=world.case).count()
 
     client.post(
         reverse("admin:requests_recorditem_add"),
         {
-            "request": world.case.pk,
+            "case": world.case.pk,
             "kind": "labs",
             "facility": "Crafted Facility",
             "status": "needed",
@@ -234,7 +234,7 @@ def test_a_navigator_cannot_add_a_record_item_to_another_navigators_case(
         },
     )
 
-    assert RecordItem.objects.filter(request=world.case).count() == before
+    assert RecordItem.objects.filter(case=world.case).count() == before
 
 
 @pytest.mark.parametrize("role", ["records", "advocate"])

@@ -112,7 +112,7 @@ def test_opening_a_case_page_is_audited(
     assert response.status_code == 200
     assert AuditEvent.objects.count() == before + 1
     event = AuditEvent.objects.latest("pk")
-    assert (event.action, event.actor, event.request) == (AuditEvent.Action.VIEW_CASE, user, case)
+    assert (event.action, event.actor, event.case) == (AuditEvent.Action.VIEW_CASE, user, case)
     assert (event.object_type, event.object_id) == ("requests.secondopinionrequest", str(case.pk))
     assert event.at.utcoffset() == timedelta(0)
 
@@ -145,7 +145,7 @@ def test_a_change_through_the_case_form_is_audited_by_field_name(
 
     assert response.status_code == 302
     event = AuditEvent.objects.filter(action=AuditEvent.Action.CHANGE, actor=navigator_user).get()
-    assert event.request == case
+    assert event.case == case
     assert event.detail == {"fields": ["phone"]}
     assert (event.client_address, event.user_agent) == ("198.51.100.7", "Case-form browser")
 
@@ -156,7 +156,7 @@ def test_a_record_item_bulk_action_is_audited(
     """A bulk mark-requested records the bulk action and, for each item, that its status
     changed."""
     case = assigned_case(navigator_user, supervisor, needs_records_help=True)
-    items = list(RecordItem.objects.filter(request=case))
+    items = list(RecordItem.objects.filter(case=case))
     assert items
     client = client_for(records_user)
 
@@ -190,7 +190,7 @@ def test_a_record_item_bulk_action_records_only_what_changed(
 ) -> None:
     """Each item's event of a bulk "mark requested" names the status and nothing else."""
     case = assigned_case(navigator_user, supervisor, needs_records_help=True)
-    item = RecordItem.objects.filter(request=case).first()
+    item = RecordItem.objects.filter(case=case).first()
 
     client_for(records_user).post(
         reverse("admin:requests_recorditem_changelist"),
@@ -217,7 +217,7 @@ def test_a_document_download_is_audited(navigator_user: Any, supervisor: Any) ->
 
     assert response.status_code == 200
     event = AuditEvent.objects.get(action=AuditEvent.Action.DOWNLOAD)
-    assert (event.actor, event.request) == (navigator_user, case)
+    assert (event.actor, event.case) == (navigator_user, case)
     assert (event.object_type, event.object_id) == ("requests.document", str(document.pk))
 
 
@@ -305,7 +305,7 @@ def audit_event(navigator_user: Any, supervisor: Any) -> AuditEvent:
     return AuditEvent.objects.create(
         actor=navigator_user,
         action=AuditEvent.Action.CHANGE,
-        request=case,
+        case=case,
         object_type="requests.secondopinionrequest",
         object_id=str(case.pk),
         detail={"phone": ["+16175550123", "+16175559876"]},
@@ -495,7 +495,7 @@ def test_retention_anonymises_old_withdrawn_and_declined_requests_only(
         traveller.shift(timedelta(days=settings.RETENTION_DAYS + 1 - 200))
         old_files = [
             private_storage / document.file.name
-            for document in Document.objects.filter(request__in=[withdrawn, declined])
+            for document in Document.objects.filter(case__in=[withdrawn, declined])
         ]
         assert all(file.exists() for file in old_files)
         before = {case.pk: row(case) for case in (withdrawn, declined, still_open, recent)}
@@ -514,20 +514,19 @@ def test_retention_anonymises_old_withdrawn_and_declined_requests_only(
             assert after["decline_reason"] == ""
             assert after["anonymised_at"] is not None
             assert {key: after[key] for key in KEPT} == {key: before[case.pk][key] for key in KEPT}
-            assert not Document.objects.filter(request=case).exists()
+            assert not Document.objects.filter(case=case).exists()
             assert all(
-                note.body == "[removed at retention]"
-                for note in CaseNote.objects.filter(request=case)
+                note.body == "[removed at retention]" for note in CaseNote.objects.filter(case=case)
             )
-            assert not StatusChange.objects.filter(request=case).exclude(note="").exists()
-            event = AuditEvent.objects.get(action=AuditEvent.Action.ANONYMISE, request=case)
+            assert not StatusChange.objects.filter(case=case).exclude(note="").exists()
+            event = AuditEvent.objects.get(action=AuditEvent.Action.ANONYMISE, case=case)
             assert event.actor is None
         assert not any(file.exists() for file in old_files)
         for case in (still_open, recent):
             assert row(case) == before[case.pk]
-            assert Document.objects.filter(request=case).exists()
+            assert Document.objects.filter(case=case).exists()
             assert not AuditEvent.objects.filter(
-                action=AuditEvent.Action.ANONYMISE, request=case
+                action=AuditEvent.Action.ANONYMISE, case=case
             ).exists()
 
         rows = {case.pk: row(case) for case in (withdrawn, declined, still_open, recent)}
@@ -555,5 +554,5 @@ def test_retention_leaves_no_patient_detail_in_the_audit_trail(
 
         assert retention_anonymise() == 1
 
-    details = [str(event.detail) for event in AuditEvent.objects.filter(request=case)]
+    details = [str(event.detail) for event in AuditEvent.objects.filter(case=case)]
     assert [text for text in details if LAST_NAME in text] == []

@@ -66,9 +66,9 @@ def test_a_case_with_an_audit_trail_cannot_be_deleted(event: AuditEvent) -> None
     """Deleting a case whose trail exists is refused before the trail is touched (retention
     anonymises cases; nothing deletes them)."""
     with pytest.raises(ProtectedError, match="protected foreign keys"):
-        SecondOpinionRequest.objects.filter(pk=event.request_id).delete()
+        SecondOpinionRequest.objects.filter(pk=event.case_id).delete()
 
-    assert AuditEvent.objects.filter(pk=event.pk, request_id=event.request_id).exists()
+    assert AuditEvent.objects.filter(pk=event.pk, case_id=event.case_id).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -156,7 +156,7 @@ def test_an_object_page_event_names_its_case(world: CaseWorld) -> None:
 
     event = AuditEvent.objects.get(action=AuditEvent.Action.VIEW)
     assert (event.object_type, event.object_id) == ("requests.recorditem", str(item.pk))
-    assert event.request == world.case
+    assert event.case == world.case
     assert event.detail == {"view": "requests_recorditem_change"}
 
 
@@ -218,7 +218,7 @@ def test_an_autocomplete_search_is_audited_without_its_term(world: CaseWorld) ->
             "term": SENTINEL_SURNAME,
             "app_label": "requests",
             "model_name": "recorditem",
-            "field_name": "request",
+            "field_name": "case",
         },
         REMOTE_ADDR=ADDRESS,
         HTTP_USER_AGENT=AGENT,
@@ -231,7 +231,7 @@ def test_an_autocomplete_search_is_audited_without_its_term(world: CaseWorld) ->
     assert event.detail == {
         "view": "autocomplete",
         "model": "requests.recorditem",
-        "field": "request",
+        "field": "case",
         "search": True,
         "search_length": len(SENTINEL_SURNAME),
         "results": 2,

@@ -190,7 +190,7 @@ def test_a_supervisor_resets_a_colleagues_device(
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=navigator_user).exists()
     [event] = mfa_resets()
-    assert (event.actor, event.action, event.request) == (
+    assert (event.actor, event.action, event.case) == (
         supervisor,
         AuditEvent.Action.DELETE,
         None,

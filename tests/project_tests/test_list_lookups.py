@@ -118,12 +118,12 @@ def test_the_declared_filters_still_work(label: str, role: str, world: CaseWorld
 def test_the_case_pages_own_audit_link_is_declared(world: CaseWorld) -> None:
     """The audit trail accepts the case filter that the case page links to."""
     client = verified_client(world.users["supervisor"])
-    url = reverse("admin:requests_auditevent_changelist") + f"?request__id__exact={world.case.pk}"
+    url = reverse("admin:requests_auditevent_changelist") + f"?case__id__exact={world.case.pk}"
 
     response = client.get(url)
 
     assert response.status_code == 200
-    assert {event.request_id for event in response.context["cl"].result_list} == {world.case.pk}
+    assert {event.case_id for event in response.context["cl"].result_list} == {world.case.pk}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -134,7 +134,7 @@ def test_the_case_chooser_follows_the_same_rules(role: str, world: CaseWorld) ->
     query = {
         "app_label": "requests",
         "model_name": "recorditem",
-        "field_name": "request",
+        "field_name": "case",
         "term": SENTINEL_SURNAME,
     }
 

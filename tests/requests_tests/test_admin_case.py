@@ -61,11 +61,11 @@ def snapshot(case: SecondOpinionRequest) -> dict[str, Any]:
         "phone": row.phone,
         "closed_at": row.closed_at,
         "updated_at": row.updated_at,
-        "changes": StatusChange.objects.filter(request=case).count(),
-        "assignments": Assignment.objects.filter(request=case).count(),
-        "appointments": Appointment.objects.filter(request=case).count(),
-        "notes": CaseNote.objects.filter(request=case).count(),
-        "notifications": Notification.objects.filter(request=case).count(),
+        "changes": StatusChange.objects.filter(case=case).count(),
+        "assignments": Assignment.objects.filter(case=case).count(),
+        "appointments": Appointment.objects.filter(case=case).count(),
+        "notes": CaseNote.objects.filter(case=case).count(),
+        "notifications": Notification.objects.filter(case=case).count(),
     }
 
 
@@ -163,7 +163,7 @@ def _moved(world: CaseWorld, role: str) -> bool:
     return (
         SecondOpinionRequest.objects.get(pk=world.case.pk).status == Status.GATHERING_RECORDS
         and StatusChange.objects.filter(
-            request=world.case, to_status=Status.GATHERING_RECORDS, changed_by=world.users[role]
+            case=world.case, to_status=Status.GATHERING_RECORDS, changed_by=world.users[role]
         ).exists()
     )
 
@@ -172,7 +172,7 @@ def _reassigned(world: CaseWorld, role: str) -> bool:
     case = SecondOpinionRequest.objects.get(pk=world.case.pk)
     return (
         case.navigator == world.users["other_navigator_user"].navigator
-        and Assignment.objects.filter(request=case, assigned_by=world.users[role]).exists()
+        and Assignment.objects.filter(case=case, assigned_by=world.users[role]).exists()
     )
 
 
@@ -182,7 +182,7 @@ def _taken(world: CaseWorld, role: str) -> bool:
     return (
         navigator is not None
         and case.navigator == navigator
-        and Assignment.objects.filter(request=case, assigned_by=world.users[role]).exists()
+        and Assignment.objects.filter(case=case, assigned_by=world.users[role]).exists()
     )
 
 
@@ -289,8 +289,8 @@ def test_the_case_page_never_changes_status_or_navigator(staff: dict[str, Any], 
         world.case.target_state,
         None,
     )
-    assert StatusChange.objects.filter(request=case).count() == 1
-    assert Assignment.objects.filter(request=case).count() == 0
+    assert StatusChange.objects.filter(case=case).count() == 1
+    assert Assignment.objects.filter(case=case).count() == 0
 
 
 def test_a_navigator_takes_an_unassigned_case_from_the_queue(navigator_user) -> None:
@@ -435,7 +435,7 @@ def test_records_staff_do_not_see_the_notes(records_user, navigator_user) -> Non
     """A navigator's note, which may hold clinical detail, is not on the records page."""
     case = make_request()
     assign_directly(case, navigator_user)
-    CaseNote.objects.create(request=case, body="Discussed the HER2 result.", author=navigator_user)
+    CaseNote.objects.create(case=case, body="Discussed the HER2 result.", author=navigator_user)
     html = client_for(records_user).get(reverse(CHANGE, args=[case.pk])).content.decode()
     assert "HER2" not in html
 
@@ -465,7 +465,7 @@ def test_a_note_added_on_the_case_page_is_signed_by_its_author(
     response = client.post(url, data)
 
     assert response.status_code == 302
-    note = CaseNote.objects.get(request=case)
+    note = CaseNote.objects.get(case=case)
     assert note.author == staff[role]
     assert (note.kind, note.outcome) == (CaseNote.Kind.VOICEMAIL, CaseNote.Outcome.LEFT_MESSAGE)
     assert note.body == "Left a voicemail about the records release."
@@ -483,14 +483,14 @@ def test_the_timeline_tells_what_happened_and_who_did_it_newest_first(
     case_assign(case=case, navigator=navigator_user.navigator, by=supervisor)
     case_assign(case=case, navigator=other_navigator_user.navigator, by=supervisor, note="Leave")
     Appointment.objects.create(
-        request=case,
+        case=case,
         starts_at=timezone.now() + timedelta(days=2),
         specialty=Appointment.Specialty.MEDICAL,
         clinician="Dr Rivera",
         booked_by=other_navigator_user,
     )
     Appointment.objects.create(
-        request=case,
+        case=case,
         starts_at=timezone.now() + timedelta(days=3),
         specialty=Appointment.Specialty.SURGICAL,
         clinician="Dr Okoye",

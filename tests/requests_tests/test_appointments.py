@@ -75,7 +75,7 @@ def test_rescheduling_beyond_the_target_undoes_met(ready_case, navigator_user) -
     ready_case.refresh_from_db()
     assert ready_case.target_state == TargetState.ON_TRACK
     assert ready_case.first_appointment_at == late
-    assert Notification.objects.filter(kind="appointment", request=ready_case).count() == 2
+    assert Notification.objects.filter(kind="appointment", case=ready_case).count() == 2
 
 
 def test_rescheduling_earlier_makes_it_met(ready_case, navigator_user) -> None:

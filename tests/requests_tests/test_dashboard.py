@@ -118,7 +118,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 def received_from(case: SecondOpinionRequest) -> None:
     """Mark a case's record items received within the export's window."""
     now = timezone.now()
-    RecordItem.objects.filter(request=case).update(
+    RecordItem.objects.filter(case=case).update(
         status=RecordItem.State.RECEIVED,
         requested_at=now - timedelta(days=4),
         received_at=now - timedelta(days=1),

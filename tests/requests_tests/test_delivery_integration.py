@@ -39,11 +39,11 @@ def test_worker_sends_the_confirmation_once(
             "Lopez",
         ):
             assert private not in body
-    assert wait_until(lambda: Notification.objects.get(request=case).state == "sent")
+    assert wait_until(lambda: Notification.objects.get(case=case).state == "sent")
     # The same task delivered again (a redelivery after a crash) sends nothing more.
     from requests.tasks import notification_send_task
 
-    notification_send_task.delay(Notification.objects.get(request=case).pk)
+    notification_send_task.delay(Notification.objects.get(case=case).pk)
     time.sleep(1.5)
     assert len(smtp_sink.messages) == 1
 

@@ -71,7 +71,7 @@ def stored_files(settings: Any) -> list[Path]:
 def staff_sees(user: Any, document: Document) -> tuple[bool, int]:
     """Return whether the case page links the document, and the download's status code."""
     client = client_for(user)
-    page = client.get(reverse(CASE_CHANGE, args=[document.request_id])).content.decode()
+    page = client.get(reverse(CASE_CHANGE, args=[document.case_id])).content.decode()
     download = client.get(reverse("requests:document_download", args=[document.public_id]))
     return document.get_absolute_url() in page, download.status_code
 
@@ -167,7 +167,7 @@ def test_a_clean_upload_is_stored_clean_and_shown_to_staff(
     document = Document.objects.get()
     assert document.scan_state == Document.ScanState.CLEAN
     assert document.scanned_at is not None
-    case_assign(case=document.request, navigator=navigator_user.navigator, by=None)
+    case_assign(case=document.case, navigator=navigator_user.navigator, by=None)
     assert staff_sees(navigator_user, document) == (True, 200)
 
 
@@ -181,7 +181,7 @@ def test_without_clamd_configured_documents_are_not_scanned_and_shown(
 
     document = Document.objects.get()
     assert (document.scan_state, document.scanned_at) == (Document.ScanState.NOT_SCANNED, None)
-    case_assign(case=document.request, navigator=navigator_user.navigator, by=None)
+    case_assign(case=document.case, navigator=navigator_user.navigator, by=None)
     assert staff_sees(navigator_user, document) == (True, 200)
 
 
@@ -310,7 +310,7 @@ def test_an_infected_file_found_later_is_deleted_and_the_row_kept(
     assert not document.file
     assert not path.exists()
     [event] = AuditEvent.objects.filter(object_type="requests.document", object_id=str(document.pk))
-    assert (event.action, event.request, event.actor) == ("change", assigned_case, None)
+    assert (event.action, event.case, event.actor) == ("change", assigned_case, None)
     assert event.detail == {
         "scan_state": ["pending", "infected"],
         "signature": "Portal.Test.EICAR.UNOFFICIAL",

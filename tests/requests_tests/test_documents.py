@@ -150,7 +150,7 @@ def test_a_valid_pdf_is_stored_privately_for_the_new_request(client, private_sto
     assert response.status_code == 302
     case = SecondOpinionRequest.objects.get()
     document = Document.objects.get()
-    assert document.request == case
+    assert document.case == case
     assert document.uploaded_by is None
     assert (document.original_name, document.content_type) == (
         "Pathology report.pdf",
@@ -171,7 +171,7 @@ def test_several_files_are_all_stored(client, private_storage: Path) -> None:
     response = client.post("/request/", form_data(attachments=files))
 
     assert response.status_code == 302
-    assert Document.objects.filter(request=SecondOpinionRequest.objects.get()).count() == 5
+    assert Document.objects.filter(case=SecondOpinionRequest.objects.get()).count() == 5
     assert len(stored_files(private_storage)) == 5
 
 
@@ -202,8 +202,8 @@ def test_an_odd_name_is_stored_randomly_and_shown_cleaned(
     [path] = stored_files(private_storage)
     assert path.parent == private_storage / "documents"
     assert re.fullmatch(r"[0-9a-f]{32}", path.name)
-    case_assign(case=document.request, navigator=navigator_user.navigator, by=supervisor)
-    page = client_for(navigator_user).get(reverse(CASE_CHANGE, args=[document.request.pk]))
+    case_assign(case=document.case, navigator=navigator_user.navigator, by=supervisor)
+    page = client_for(navigator_user).get(reverse(CASE_CHANGE, args=[document.case.pk]))
     html = page.content.decode()
     assert f">{shown}</a>" in html
     assert raw not in html
@@ -290,7 +290,7 @@ def test_the_cases_navigator_downloads_the_document_as_an_attachment(
     assert "no-store" in response["Cache-Control"]
     assert body_of(response) == PDF
     [event] = downloads()
-    assert (event.actor, event.request) == (navigator_user, document.request)
+    assert (event.actor, event.case) == (navigator_user, document.case)
     assert (event.object_type, event.object_id) == ("requests.document", str(document.pk))
 
 
@@ -352,7 +352,7 @@ def test_the_case_page_links_a_document_only_through_the_download_view(
     """The case page names a document by its clean name and never by its storage key."""
     html = (
         client_for(request.getfixturevalue(role))
-        .get(reverse(CASE_CHANGE, args=[document.request.pk]))
+        .get(reverse(CASE_CHANGE, args=[document.case.pk]))
         .content.decode()
     )
 
@@ -379,7 +379,7 @@ def test_a_navigator_uploads_a_document_on_the_case_page(
     case = make_request()
     case_assign(case=case, navigator=navigator_user.navigator, by=supervisor)
     item = RecordItem.objects.create(
-        request=case, kind=RecordItem.Kind.PATHOLOGY_REPORT, facility="Mercy General Hospital"
+        case=case, kind=RecordItem.Kind.PATHOLOGY_REPORT, facility="Mercy General Hospital"
     )
 
     response = case_page_post(
@@ -393,7 +393,7 @@ def test_a_navigator_uploads_a_document_on_the_case_page(
 
     assert response.status_code == 302
     document = Document.objects.get()
-    assert (document.request, document.record_item) == (case, item)
+    assert (document.case, document.record_item) == (case, item)
     assert document.uploaded_by == navigator_user
     assert document.original_name == "outside path report.pdf"
     [path] = stored_files(private_storage)
@@ -514,7 +514,7 @@ def received_item(
     """An item received `received_days_ago` days before NOW, `days` days after its request."""
     received_at = NOW - timedelta(days=received_days_ago)
     return RecordItem.objects.create(
-        request=case,
+        case=case,
         kind=RecordItem.Kind.PATHOLOGY_SLIDES,
         facility=facility,
         status=RecordItem.State.RECEIVED,
@@ -536,14 +536,14 @@ def test_slowest_facilities_are_ordered_by_median_days_to_receive() -> None:
     # Not counted: received too long ago, not received, or never marked requested.
     received_item(case, "Fast Lab", 80, received_days_ago=95)
     RecordItem.objects.create(
-        request=case,
+        case=case,
         kind=RecordItem.Kind.LABS,
         facility="Quick Clinic",
         status=RecordItem.State.REQUESTED,
         requested_at=NOW - timedelta(days=60),
     )
     RecordItem.objects.create(
-        request=case,
+        case=case,
         kind=RecordItem.Kind.LABS,
         facility="Fast Lab",
         status=RecordItem.State.RECEIVED,
@@ -570,7 +570,7 @@ def test_the_dashboard_lists_the_slowest_facility_first(supervisor) -> None:
     now = timezone.now()
     for facility, days in (("Quick Clinic", 2), ("Slow Hospital", 20)):
         RecordItem.objects.create(
-            request=case,
+            case=case,
             kind=RecordItem.Kind.LABS,
             facility=facility,
             status=RecordItem.State.RECEIVED,

@@ -83,7 +83,7 @@ def test_a_submission_with_the_broker_down_is_saved_and_emailed_once_it_is_back(
     assert (status, path) == (200, "/request/thanks/")
     assert seconds < 10, "the page must never hang on the broker"
     case = SecondOpinionRequest.objects.get()
-    notification = Notification.objects.get(request=case, kind="confirmation")
+    notification = Notification.objects.get(case=case, kind="confirmation")
     assert notification.state == "pending"
     assert smtp_sink.messages == []
 
@@ -150,7 +150,7 @@ def test_smtp_refusing_for_good_marks_the_email_failed_and_a_supervisor_resends_
 
         client.force_login(supervisor)
         listing = client.get("/admin/requests/notification/?state__exact=failed")
-        assert notification.request.reference in listing.content.decode()
+        assert notification.case.reference in listing.content.decode()
 
         smtp_sink.refuse_all = False
         response = client.post(

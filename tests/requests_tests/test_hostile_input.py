@@ -758,7 +758,7 @@ def test_the_status_lookup_survives_hostile_values(known_case, data, encoding) -
             event("a link was owed")
             assert response.status_code == 200
             link = StatusLink.objects.get()
-            assert link.request == known_case
+            assert link.case == known_case
             owed = Notification.objects.get(kind=Notification.Kind.STATUS_LINK)
             assert owed.recipient.lower() == known_case.email.lower()
             assert_storable(owed)

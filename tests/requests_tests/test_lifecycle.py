@@ -67,7 +67,7 @@ def book_directly(case: SecondOpinionRequest, **fields: Any) -> Appointment:
         "location": "Yawkey Center, floor 9",
         **fields,
     }
-    return Appointment.objects.create(request=case, **values)
+    return Appointment.objects.create(case=case, **values)
 
 
 def state_of(case: SecondOpinionRequest) -> tuple[Any, ...]:
@@ -77,7 +77,7 @@ def state_of(case: SecondOpinionRequest) -> tuple[Any, ...]:
         row.closed_at,
         row.decline_reason,
         row.updated_at,
-        StatusChange.objects.filter(request=case).count(),
+        StatusChange.objects.filter(case=case).count(),
     )
 
 
@@ -95,15 +95,15 @@ def test_an_allowed_transition_moves_the_case_and_records_one_change(
     case = case_in(from_status, navigator_user.navigator)
     if to_status == Status.SCHEDULED:
         book_directly(case)
-    before = StatusChange.objects.filter(request=case).count()
+    before = StatusChange.objects.filter(case=case).count()
     note = "Outside our program's scope." if to_status == Status.DECLINED else "  Moving on.  "
 
     change = case_transition(case=case, to_status=to_status, by=navigator_user, note=note)
 
     case.refresh_from_db()
     assert case.status == to_status
-    assert StatusChange.objects.filter(request=case).count() == before + 1
-    recorded = StatusChange.objects.filter(request=case).latest("changed_at", "pk")
+    assert StatusChange.objects.filter(case=case).count() == before + 1
+    recorded = StatusChange.objects.filter(case=case).latest("changed_at", "pk")
     assert recorded == change
     assert (recorded.from_status, recorded.to_status) == (from_status, to_status)
     assert recorded.changed_by == navigator_user
@@ -222,7 +222,7 @@ def book(case: SecondOpinionRequest, by: Any, **fields: Any) -> Appointment:
 
 
 def appointment_notifications(case: SecondOpinionRequest) -> list[Notification]:
-    return list(Notification.objects.filter(request=case, kind=Notification.Kind.APPOINTMENT))
+    return list(Notification.objects.filter(case=case, kind=Notification.Kind.APPOINTMENT))
 
 
 @pytest.mark.parametrize(
@@ -237,7 +237,7 @@ def test_booking_is_refused_unless_ready_or_scheduled(navigator_user, status: st
         book(case, navigator_user)
     assert refused.value.code == "not_ready"
     assert state_of(case) == before
-    assert not Appointment.objects.filter(request=case).exists()
+    assert not Appointment.objects.filter(case=case).exists()
     assert appointment_notifications(case) == []
 
 
@@ -252,7 +252,7 @@ def test_booking_in_the_past_is_refused(navigator_user, time_machine, offset: ti
         book(case, navigator_user, starts_at=now + offset)
     assert refused.value.code == "past"
     assert state_of(case) == before
-    assert not Appointment.objects.filter(request=case).exists()
+    assert not Appointment.objects.filter(case=case).exists()
     assert appointment_notifications(case) == []
 
 
@@ -262,7 +262,7 @@ def test_an_in_person_visit_needs_a_place(navigator_user) -> None:
     with pytest.raises(ValidationError) as refused:
         book(case, navigator_user, location="  ")
     assert refused.value.code == "no_location"
-    assert not Appointment.objects.filter(request=case).exists()
+    assert not Appointment.objects.filter(case=case).exists()
 
 
 def test_booking_moves_the_case_to_scheduled(navigator_user) -> None:
@@ -273,7 +273,7 @@ def test_booking_moves_the_case_to_scheduled(navigator_user) -> None:
     assert case.status == Status.SCHEDULED
     assert appointment.booked_by == navigator_user
     assert appointment.state == Appointment.State.BOOKED
-    change = StatusChange.objects.filter(request=case).latest("changed_at", "pk")
+    change = StatusChange.objects.filter(case=case).latest("changed_at", "pk")
     assert (change.from_status, change.to_status) == (Status.READY_TO_SCHEDULE, Status.SCHEDULED)
     assert change.changed_by == navigator_user
     assert case.target_state == TargetState.MET
@@ -283,11 +283,11 @@ def test_booking_a_scheduled_case_again_adds_no_status_change(navigator_user) ->
     """A second appointment of a scheduled case keeps it scheduled and owes one more email."""
     case = case_in(Status.READY_TO_SCHEDULE, navigator_user.navigator)
     book(case, navigator_user)
-    changes = StatusChange.objects.filter(request=case).count()
+    changes = StatusChange.objects.filter(case=case).count()
     book(case, navigator_user, starts_at=timezone.now() + timedelta(days=5))
     case.refresh_from_db()
     assert case.status == Status.SCHEDULED
-    assert StatusChange.objects.filter(request=case).count() == changes
+    assert StatusChange.objects.filter(case=case).count() == changes
     assert len(appointment_notifications(case)) == 2
 
 

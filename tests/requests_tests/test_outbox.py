@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def confirmation() -> Notification:
     case = make_request()
-    return Notification.objects.get(request=case, kind="confirmation")
+    return Notification.objects.get(case=case, kind="confirmation")
 
 
 def test_owing_the_same_email_twice_records_it_once(confirmation: Notification) -> None:
@@ -34,7 +34,7 @@ def test_owing_the_same_email_twice_records_it_once(confirmation: Notification) 
         kind="confirmation",
         recipient="x@example.com",
         dedupe_key=confirmation.dedupe_key,
-        request=confirmation.request,
+        case=confirmation.case,
     )
     assert again.pk == confirmation.pk
     assert Notification.objects.count() == 1
@@ -44,7 +44,7 @@ def test_owing_many_records_each_once_and_queues_them_as_one_task(
     confirmation: Notification, django_capture_on_commit_callbacks, mailoutbox
 ) -> None:
     """The bulk owe (the sweep's) skips a key already owed and sends the rest, one batch."""
-    case_id = confirmation.request_id
+    case_id = confirmation.case_id
     owed = [
         (case_id, "alert_overdue", "alert:1:1", "a@example.org", {"staff_first_name": "A"}),
         (case_id, "alert_overdue", confirmation.dedupe_key, "b@example.org", {}),
@@ -100,7 +100,7 @@ def test_confirmation_email_has_the_reference_only(confirmation: Notification, m
     notification_send(notification_id=confirmation.pk)
     message = mailoutbox[0]
     html = message.alternatives[0][0]
-    case = confirmation.request
+    case = confirmation.case
     assert message.to == ["maria.lopez@example.com"]
     assert case.reference in message.subject
     for body in (message.body, html):
@@ -130,7 +130,7 @@ def test_caregiver_gets_the_email_addressed_to_them(mailoutbox) -> None:
         requester_email="ana@example.com",
         requester_phone="+16175550199",
     )
-    notification = Notification.objects.get(request=case)
+    notification = Notification.objects.get(case=case)
     notification_send(notification_id=notification.pk)
     assert mailoutbox[0].to == ["ana@example.com"]
     assert "Hello," in mailoutbox[0].body
@@ -234,7 +234,7 @@ def test_a_batch_sends_each_email_once_and_leaves_a_failure_pending(
     monkeypatch.setattr(mail.backends.locmem.EmailBackend, "send_messages", fail_for_second)
     assert notification_send_batch_task.run(ids) == 1
     assert notification_send_batch_task.run(ids) == 0, "safe to run twice"
-    states = dict(Notification.objects.values_list("request_id", "state"))
+    states = dict(Notification.objects.values_list("case_id", "state"))
     assert states == {first.pk: "sent", second.pk: "pending"}
     assert len(mailoutbox) == 1
 
@@ -249,7 +249,7 @@ def test_plain_text_is_not_html_escaped(mailoutbox, kind: str) -> None:
         kind=kind,
         recipient="obrien@example.org",
         dedupe_key=f"{kind}:escape-test",
-        request=case,
+        case=case,
         context={"staff_first_name": name, "progress": "3 of 3"},
     )
 

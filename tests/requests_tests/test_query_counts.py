@@ -100,10 +100,10 @@ def grow_case(case: SecondOpinionRequest, count: int, by: Any, navigator: Naviga
     now = timezone.now()
     for n in range(count):
         item = RecordItem.objects.create(
-            request=case, kind=RecordItem.Kind.values[n % 4], facility=f"Clinic {n}"
+            case=case, kind=RecordItem.Kind.values[n % 4], facility=f"Clinic {n}"
         )
         Document.objects.create(
-            request=case,
+            case=case,
             record_item=item,
             file=f"documents/{uuid.uuid4()}.pdf",
             original_name=f"report-{n}.pdf",
@@ -113,23 +113,23 @@ def grow_case(case: SecondOpinionRequest, count: int, by: Any, navigator: Naviga
             scan_state=Document.ScanState.CLEAN,  # Shown: a new row waits for its scan.
             uploaded_by=by,
         )
-        CaseNote.objects.create(request=case, body=f"Call {n}", author=by)
+        CaseNote.objects.create(case=case, body=f"Call {n}", author=by)
         StatusChange.objects.create(
-            request=case, from_status=Status.NEW, to_status=Status.ASSIGNED, changed_by=by
+            case=case, from_status=Status.NEW, to_status=Status.ASSIGNED, changed_by=by
         )
         Assignment.objects.create(
-            request=case, navigator=navigator, previous_navigator=navigator, assigned_by=by
+            case=case, navigator=navigator, previous_navigator=navigator, assigned_by=by
         )
         Appointment.objects.create(
-            request=case,
+            case=case,
             starts_at=now + timedelta(days=n + 1),
             specialty=Appointment.Specialty.values[0],
             clinician=f"Dr {n}",
             booked_by=by,
         )
-        SupportTask.objects.get_or_create(request=case, kind=SupportTask.Kind.values[n % 3])
+        SupportTask.objects.get_or_create(case=case, kind=SupportTask.Kind.values[n % 3])
         Notification.objects.create(
-            request=case,
+            case=case,
             kind=Notification.Kind.values[0],
             dedupe_key=str(uuid.uuid4()),
             recipient="patient@example.org",
@@ -231,7 +231,7 @@ def test_the_dashboard_costs_the_same_at_6_and_60_cases(
                 cancer_type=["breast", "thoracic", "melanoma"][n % 3],
             )
             RecordItem.objects.create(
-                request=case,
+                case=case,
                 kind=RecordItem.Kind.PATHOLOGY_REPORT,
                 facility=f"Clinic {start + n}",
                 status=RecordItem.State.RECEIVED,

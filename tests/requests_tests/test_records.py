@@ -78,7 +78,7 @@ def add_item(
 ) -> RecordItem:
     """List one item on a case directly, with no audit (arrangement, not under test)."""
     return RecordItem.objects.create(
-        request=case, kind=kind, facility="Mercy General Hospital", status=status
+        case=case, kind=kind, facility="Mercy General Hospital", status=status
     )
 
 
@@ -92,7 +92,7 @@ def edit(item: RecordItem, by: Any, now: datetime | None = None, **changes: Any)
 
 
 def completions(case: SecondOpinionRequest) -> list[Notification]:
-    return list(Notification.objects.filter(kind=Notification.Kind.RECORDS_COMPLETE, request=case))
+    return list(Notification.objects.filter(kind=Notification.Kind.RECORDS_COMPLETE, case=case))
 
 
 # --- The usual items ---------------------------------------------------------------------
@@ -201,7 +201,7 @@ def test_a_new_requested_item_gets_its_request_date_and_a_create_audit(records_u
     case = case_of(None)
     moment = datetime(2026, 6, 1, 9, 30, tzinfo=CENTER)
     item = RecordItem(
-        request=case, kind=Kind.IMAGING_DISC, facility="Mercy General Hospital", status="requested"
+        case=case, kind=Kind.IMAGING_DISC, facility="Mercy General Hospital", status="requested"
     )
 
     record_item_save(item=item, by=records_user, before=None, now=moment)
@@ -211,7 +211,7 @@ def test_a_new_requested_item_gets_its_request_date_and_a_create_audit(records_u
     assert item.received_at is None
     assert (item.status_changed_at, item.status_changed_by) == (moment, records_user)
     event = AuditEvent.objects.get(action=AuditEvent.Action.CREATE)
-    assert (event.actor, event.request) == (records_user, case)
+    assert (event.actor, event.case) == (records_user, case)
     assert (event.object_type, event.object_id) == ("requests.recorditem", str(item.pk))
     assert event.detail == {"status": "requested"}  # a workflow code; not the facility
 
@@ -229,7 +229,7 @@ def test_receiving_an_item_dates_it_and_audits_the_status_change(records_user) -
     assert (item.status_changed_at, item.status_changed_by) == (moment, records_user)
     event = AuditEvent.objects.get(action=AuditEvent.Action.CHANGE)
     assert event.actor == records_user
-    assert event.request == case
+    assert event.case == case
     assert event.object_id == str(item.pk)
     assert event.detail == {"fields": ["status"]}
 
@@ -426,7 +426,7 @@ def test_ready_to_schedule_is_refused_while_an_item_is_outstanding(
     case = case_of(navigator_user)
     add_item(case, State.RECEIVED)
     add_item(case, outstanding, Kind.LABS)
-    changes = StatusChange.objects.filter(request=case).count()
+    changes = StatusChange.objects.filter(case=case).count()
 
     with pytest.raises(ValidationError) as refused:
         case_transition(case=case, to_status=Status.READY_TO_SCHEDULE, by=navigator_user)
@@ -435,7 +435,7 @@ def test_ready_to_schedule_is_refused_while_an_item_is_outstanding(
     assert "1 record item(s) are still needed or requested" in refused.value.messages[0]
     case.refresh_from_db()
     assert case.status == Status.GATHERING_RECORDS
-    assert StatusChange.objects.filter(request=case).count() == changes
+    assert StatusChange.objects.filter(case=case).count() == changes
 
 
 @pytest.mark.parametrize("settled", [*[(state,) for state in SETTLED], SETTLED])
@@ -474,7 +474,7 @@ def test_an_appointment_can_be_cancelled_while_an_item_is_outstanding(navigator_
     """Cancelling the only appointment works even if a record item was added after booking."""
     case = case_of(navigator_user, status=Status.SCHEDULED)
     appointment = Appointment.objects.create(
-        request=case,
+        case=case,
         starts_at=timezone.now() + timedelta(days=3),
         specialty=Appointment.Specialty.MEDICAL,
         clinician="Dr. Okafor",

@@ -64,7 +64,7 @@ def case_for(
 
 def add_item(case: SecondOpinionRequest, status: str = State.NEEDED, **fields: Any) -> RecordItem:
     values = {"kind": RecordItem.Kind.PATHOLOGY_REPORT, "facility": "Mercy General Hospital"}
-    return RecordItem.objects.create(request=case, status=status, **{**values, **fields})
+    return RecordItem.objects.create(case=case, status=status, **{**values, **fields})
 
 
 # --- The worklist: a generated matrix of roles and item actions ---------------------------
@@ -328,9 +328,9 @@ def case_snapshot(case: SecondOpinionRequest) -> dict[str, Any]:
         "navigator": row.navigator_id,
         "questions": row.questions,
         "updated_at": row.updated_at,
-        "changes": StatusChange.objects.filter(request=case).count(),
-        "assignments": Assignment.objects.filter(request=case).count(),
-        "appointments": Appointment.objects.filter(request=case).count(),
+        "changes": StatusChange.objects.filter(case=case).count(),
+        "assignments": Assignment.objects.filter(case=case).count(),
+        "appointments": Appointment.objects.filter(case=case).count(),
     }
 
 
@@ -385,7 +385,7 @@ def test_the_records_case_page_hides_diagnosis_insurance_and_notes(
     page, their way to a case (they have no case page); navigators see them on the case page."""
     case = case_for(staff["navigator_user"])
     item = add_item(case, facility="Dana Clinic")
-    CaseNote.objects.create(request=case, body=NOTE_TEXT, author=staff["navigator_user"])
+    CaseNote.objects.create(case=case, body=NOTE_TEXT, author=staff["navigator_user"])
     client = client_for(staff[role])
     if role == "records_user":
         assert client.get(reverse(CASE_CHANGE, args=[case.pk])).status_code == 403

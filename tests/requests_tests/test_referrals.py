@@ -222,7 +222,7 @@ def test_a_second_referral_from_the_same_npi_updates_the_provider(client) -> Non
     assert {case.referring_provider_id for case in cases} == {provider.pk}
     assert cases[0].referral_email == provider.email
     assert cases[1].referral_email == "office@grantlee.example.org"
-    second = Notification.objects.get(request=cases[1], kind="referral_provider")
+    second = Notification.objects.get(case=cases[1], kind="referral_provider")
     assert second.recipient == "office@grantlee.example.org"
 
 
@@ -238,7 +238,7 @@ def test_a_referral_owes_the_provider_and_the_patient_one_email_each(client) -> 
     client.post("/refer/", referral_data())
     case = SecondOpinionRequest.objects.get()
 
-    owed = Notification.objects.filter(request=case)
+    owed = Notification.objects.filter(case=case)
     assert sorted(owed.values_list("kind", "recipient")) == [
         (Notification.Kind.REFERRAL_PATIENT, "maria.lopez@example.com"),
         (Notification.Kind.REFERRAL_PROVIDER, PROVIDER_EMAIL),
@@ -436,7 +436,7 @@ def book(case: SecondOpinionRequest, by: Any) -> Any:
 
 
 def updates(case: SecondOpinionRequest) -> list[Notification]:
-    return list(Notification.objects.filter(request=case, kind=Notification.Kind.REFERRER_UPDATE))
+    return list(Notification.objects.filter(case=case, kind=Notification.Kind.REFERRER_UPDATE))
 
 
 def assert_nothing_clinical(notification: Notification, case: SecondOpinionRequest) -> None:

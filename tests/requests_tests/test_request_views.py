@@ -58,7 +58,7 @@ def test_valid_submission_creates_one_request_and_one_owed_email(client) -> None
     assert notification.kind == "confirmation"
     assert notification.recipient == "maria.lopez@example.com"
     assert notification.state == "pending"
-    assert StatusChange.objects.filter(request=case, to_status="new").count() == 1
+    assert StatusChange.objects.filter(case=case, to_status="new").count() == 1
 
 
 def test_double_submit_creates_no_second_request(client) -> None:

@@ -110,8 +110,8 @@ def test_the_lookup_answers_the_same_whether_or_not_the_details_match(client) ->
     # No cookie tells them apart (the CSRF cookie of the language switch is set once).
     assert [sorted(set(response.cookies) - {"csrftoken"}) for response in answers] == [[]] * 4
     owed = links_owed()
-    assert [(row.request_id, row.recipient) for row in owed] == [(case.pk, EMAIL)]
-    assert StatusLink.objects.filter(request=case).count() == 1
+    assert [(row.case_id, row.recipient) for row in owed] == [(case.pk, EMAIL)]
+    assert StatusLink.objects.filter(case=case).count() == 1
 
 
 def test_a_reference_typed_in_lower_case_with_spaces_is_found(client) -> None:
@@ -119,14 +119,14 @@ def test_a_reference_typed_in_lower_case_with_spaces_is_found(client) -> None:
     case = make_request()
     typed = " " + case.reference.lower().replace("-", " ") + " "
     assert lookup(client, typed).status_code == 200
-    assert [row.request_id for row in links_owed()] == [case.pk]
+    assert [row.case_id for row in links_owed()] == [case.pk]
 
 
 def test_the_email_is_compared_without_regard_to_case(client) -> None:
     """An email typed in capitals matches the one on file."""
     case = make_request()
     lookup(client, case.reference, email=EMAIL.upper())
-    assert [row.request_id for row in links_owed()] == [case.pk]
+    assert [row.case_id for row in links_owed()] == [case.pk]
 
 
 def test_a_caregivers_email_on_file_also_gets_the_link(client) -> None:
@@ -197,7 +197,7 @@ def test_the_owed_email_keeps_the_link_id_and_no_url(client) -> None:
     case = make_request()
     lookup(client, case.reference)
     notification = links_owed()[0]
-    link = StatusLink.objects.get(request=case)
+    link = StatusLink.objects.get(case=case)
     assert notification.context == {"status_link_id": link.pk, "hours": 24}
     assert link.secret_hash == ""
 
@@ -211,7 +211,7 @@ def test_an_unsent_link_opens_nothing(client) -> None:
 
     case = make_request()
     lookup(client, case.reference)
-    link = StatusLink.objects.get(request=case)
+    link = StatusLink.objects.get(case=case)
     forged = signing.dumps({"id": link.pk, "s": ""}, salt=SALT, compress=True)
     assert use(client, forged).status_code == 410
     assert StatusLink.objects.get(pk=link.pk).used_at is None
@@ -234,14 +234,14 @@ def test_a_retry_mints_a_new_link_and_the_old_one_stops_working(client, monkeypa
     with pytest.raises(ConnectionRefusedError, match="smtp down"):
         notification_send(notification_id=notification.pk)
     monkeypatch.undo()
-    first_hash = StatusLink.objects.get(request=case).secret_hash
+    first_hash = StatusLink.objects.get(case=case).secret_hash
     first_token = parse_qs(urlsplit(re.search(r"\S+/status/open/\S+", failed[0]).group(0)).query)[
         "t"
     ][0]
 
     token = send_link(notification)
 
-    assert StatusLink.objects.get(request=case).secret_hash not in ("", first_hash)
+    assert StatusLink.objects.get(case=case).secret_hash not in ("", first_hash)
     assert use(Client(), first_token).status_code == 410
     assert use(client, token).status_code == 302
 
@@ -494,12 +494,10 @@ def test_withdrawing_closes_the_case_and_tells_the_navigator(
     assigned_case.refresh_from_db()
     assert assigned_case.status == Status.WITHDRAWN
     assert assigned_case.closed_at is not None
-    change = StatusChange.objects.get(request=assigned_case, to_status=Status.WITHDRAWN)
+    change = StatusChange.objects.get(case=assigned_case, to_status=Status.WITHDRAWN)
     assert change.changed_by is None
     assert "patient" in change.note.lower()
-    told = Notification.objects.filter(
-        request=assigned_case, kind=Notification.Kind.PATIENT_WITHDREW
-    )
+    told = Notification.objects.filter(case=assigned_case, kind=Notification.Kind.PATIENT_WITHDREW)
     assert [(row.recipient, row.context) for row in told] == [
         (navigator_user.email, {"staff_first_name": navigator_user.first_name})
     ]
@@ -516,13 +514,13 @@ def test_a_staff_member_using_a_patients_link_acts_as_themselves(
     open_tracker(client, assigned_case)
     assert client.post("/status/withdraw/").status_code == 200
 
-    change = StatusChange.objects.get(request=assigned_case, to_status=Status.WITHDRAWN)
+    change = StatusChange.objects.get(case=assigned_case, to_status=Status.WITHDRAWN)
     assert change.changed_by == supervisor
     assert "staff member" in change.note
-    events = AuditEvent.objects.filter(request=assigned_case, actor=supervisor)
+    events = AuditEvent.objects.filter(case=assigned_case, actor=supervisor)
     assert set(events.values_list("action", flat=True)) >= {"view_case", "change"}
     assert not AuditEvent.objects.filter(
-        request=assigned_case, actor__isnull=True, detail__status=["assigned", "withdrawn"]
+        case=assigned_case, actor__isnull=True, detail__status=["assigned", "withdrawn"]
     ).exists()
 
 
@@ -592,7 +590,7 @@ def test_wrong_lookups_for_a_reference_do_not_block_the_patient(client, settings
 
     assert lookup(client, case.reference, address="198.51.100.1").status_code == 200
 
-    assert [row.request_id for row in links_owed()] == [case.pk]
+    assert [row.case_id for row in links_owed()] == [case.pk]
 
 
 def test_the_lookup_limit_resets_after_an_hour(client, settings) -> None:

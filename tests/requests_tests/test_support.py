@@ -236,7 +236,7 @@ def test_the_book_page_refuses_then_accepts_with_a_note(gated_case, navigator_us
 
     accepted = client.post(url, {**post, "insurance_override": "Urgent: plan needed this week."})
     assert accepted.status_code == 302
-    change = StatusChange.objects.get(request=gated_case, to_status=Status.SCHEDULED)
+    change = StatusChange.objects.get(case=gated_case, to_status=Status.SCHEDULED)
     assert "Urgent: plan needed this week." in change.note
 
 
@@ -298,7 +298,7 @@ def test_an_advocate_changes_a_task_and_records_the_insurance_outcome(advocate_u
     assert task.completed_at is not None
     case.refresh_from_db()
     assert case.insurance_outcome == InsuranceOutcome.VERIFIED
-    event = AuditEvent.objects.get(action=AuditEvent.Action.CHANGE, request=case)
+    event = AuditEvent.objects.get(action=AuditEvent.Action.CHANGE, case=case)
     assert event.actor == advocate_user
     assert "insurance_outcome" in event.detail["fields"]
 
@@ -341,7 +341,7 @@ def test_an_advocate_changes_a_status_from_the_list(advocate_user) -> None:
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.status == TaskState.IN_PROGRESS
-    assert AuditEvent.objects.filter(request=case, actor=advocate_user).exists()
+    assert AuditEvent.objects.filter(case=case, actor=advocate_user).exists()
 
 
 def test_an_outcome_on_another_kind_of_task_leaves_the_case_alone(advocate_user) -> None:
@@ -364,7 +364,7 @@ def test_the_audit_does_not_claim_an_outcome_that_was_not_recorded(advocate_user
         reverse(TASK_CHANGE, args=[task.pk]),
         {"status": TaskState.DONE, "owner": "", "notes": "", "insurance_outcome": "not_covered"},
     )
-    event = AuditEvent.objects.get(action=AuditEvent.Action.CHANGE, request=case)
+    event = AuditEvent.objects.get(action=AuditEvent.Action.CHANGE, case=case)
     assert "insurance_outcome" not in event.detail["fields"]
 
 
@@ -431,7 +431,7 @@ def advocated_case(supervisor, navigator_user) -> SecondOpinionRequest:
         current_oncologist="Dr. Samuel Whitfield",
     )
     case_assign(case=case, navigator=navigator_user.navigator, by=supervisor)
-    CaseNote.objects.create(request=case, body=NOTE_TEXT, author=navigator_user)
+    CaseNote.objects.create(case=case, body=NOTE_TEXT, author=navigator_user)
     return case
 
 
@@ -471,9 +471,9 @@ def case_snapshot(case: SecondOpinionRequest) -> dict[str, Any]:
         "questions": row.questions,
         "insurance_outcome": row.insurance_outcome,
         "updated_at": row.updated_at,
-        "changes": StatusChange.objects.filter(request=case).count(),
-        "assignments": Assignment.objects.filter(request=case).count(),
-        "notes": CaseNote.objects.filter(request=case).count(),
+        "changes": StatusChange.objects.filter(case=case).count(),
+        "assignments": Assignment.objects.filter(case=case).count(),
+        "notes": CaseNote.objects.filter(case=case).count(),
     }
 
 

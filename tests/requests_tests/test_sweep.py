@@ -51,7 +51,7 @@ def test_six_days_old_is_at_risk_and_alerts_its_navigator_once(assigned_case, su
     assigned_case.refresh_from_db()
     assert assigned_case.target_state == TargetState.AT_RISK
     assert alert_emails("alert_at_risk") == ["navigator@example.org"]
-    assert TargetAlert.objects.filter(request=assigned_case).count() == 1
+    assert TargetAlert.objects.filter(case=assigned_case).count() == 1
 
 
 def test_an_alert_email_is_owed_pending_with_what_its_message_needs(assigned_case) -> None:
@@ -63,7 +63,7 @@ def test_an_alert_email_is_owed_pending_with_what_its_message_needs(assigned_cas
         deadline = target_deadline(assigned_case.target_date)
         hours_left = int((deadline - timezone.now()).total_seconds() // 3600)
 
-    assert alert.request == assigned_case
+    assert alert.case == assigned_case
     assert alert.dedupe_key.startswith("alert:")
     assert (alert.language, alert.attempts, alert.last_error) == ("en", 0, "")
     assert alert.context == {
@@ -141,7 +141,7 @@ def test_appointment_after_the_target_becomes_missed(assigned_case, supervisor) 
     case = submitted_days_ago(assigned_case, 6)
     late = timezone.now() + timedelta(days=5)
     Appointment.objects.create(
-        request=case,
+        case=case,
         starts_at=late,
         specialty="medical",
         clinician="Dr. Park",

@@ -36,7 +36,7 @@ def case(supervisor: Any, navigator_user: Any) -> SecondOpinionRequest:
 
 def item_post(reference: str) -> dict[str, str]:
     return {
-        "request": reference,
+        "case": reference,
         "kind": RecordItem.Kind.LABS,
         "facility": "Riverside Medical",
         "status": RecordItem.State.NEEDED,
@@ -56,7 +56,7 @@ def test_records_staff_add_an_item_by_the_reference_read_over_the_phone(
     response = client_for(records_user).post(reverse(ADD), item_post(typed))
 
     assert response.status_code == 302
-    assert RecordItem.objects.filter(request=case, facility="Riverside Medical").exists()
+    assert RecordItem.objects.filter(case=case, facility="Riverside Medical").exists()
 
 
 def test_an_unknown_reference_is_refused_next_to_the_field(
@@ -88,7 +88,7 @@ def test_an_items_page_gives_records_staff_the_cases_documents(
         content_type="application/pdf",
         by=None,
     )
-    item = RecordItem.objects.filter(request=case).first()
+    item = RecordItem.objects.filter(case=case).first()
     client = client_for(records_user)
 
     html = client.get(reverse("admin:requests_recorditem_change", args=[item.pk])).content.decode()

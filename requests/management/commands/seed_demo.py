@@ -46,11 +46,11 @@ from requests.models import (
 from requests.selectors import OUTSTANDING
 from requests.services import (
     case_note_add,
+    case_submit,
+    case_target_refresh,
     case_transition,
     record_item_save,
     record_items_mark,
-    request_submit,
-    request_target_refresh,
     target_sweep,
 )
 from requests.targets import target_date_for
@@ -302,7 +302,7 @@ class Command(BaseCommand):
             needs_lodging=rng.random() < 0.2,
             needs_financial=rng.random() < 0.2,
         )
-        case, _created = request_submit(
+        case, _created = case_submit(
             intake=intake, submission_key=uuid.uuid4(), consent_records=True
         )
         submitted = timezone.now() - timedelta(days=days_ago)
@@ -326,7 +326,7 @@ class Command(BaseCommand):
         for position, change in enumerate(changes):
             StatusChange.objects.filter(pk=change.pk).update(changed_at=submitted + span * position)
         case.refresh_from_db()
-        request_target_refresh(case=case)
+        case_target_refresh(case=case)
 
     def _work(
         self,
@@ -394,7 +394,7 @@ class Command(BaseCommand):
             hour=9 + rng.randint(0, 6), minute=0, second=0, microsecond=0
         )
         Appointment.objects.create(
-            request=case,
+            case=case,
             starts_at=starts_at,
             specialty=rng.choice(Appointment.Specialty.values),
             clinician=rng.choice(["Dr. Helen Park", "Dr. Samuel Osei", "Dr. Julia Romero"]),

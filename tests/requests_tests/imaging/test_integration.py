@@ -46,7 +46,7 @@ def test_a_disc_is_listed_matched_and_stored_in_orthanc(
     )
     upload.refresh_from_db()
     assert (upload.state, upload.dicom_count, upload.skipped_count) == ("done", 270, 2)
-    study = ImagingStudy.objects.get(request=case)
+    study = ImagingStudy.objects.get(case=case)
     assert study.match_state == ImagingStudy.Match.MATCHED
     assert study.instance_count == 270
     stats = orthanc.get(f"/studies/{study.orthanc_id}/statistics")

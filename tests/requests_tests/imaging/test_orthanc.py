@@ -95,7 +95,7 @@ def test_while_orthanc_is_down_the_study_waits(tmp_path, orthanc: OrthancServer,
     with zip_folder(disc.folder, tmp_path / "d.zip").open("rb") as stream:
         upload = imaging_upload_receive(case=case, files=[("d.zip", stream)])
     imaging_upload_process(upload_id=upload.pk)
-    study = ImagingStudy.objects.get(request=case)
+    study = ImagingStudy.objects.get(case=case)
     orthanc.stop()
     with pytest.raises(OrthancUnavailable):
         imaging_send_to_orthanc(study_id=study.pk)
@@ -122,7 +122,7 @@ def test_the_send_task_in_process_leaves_the_study_waiting(tmp_path, settings) -
     with zip_folder(disc.folder, tmp_path / "d.zip").open("rb") as stream:
         upload = imaging_upload_receive(case=case, files=[("d.zip", stream)])
     imaging_upload_process(upload_id=upload.pk)
-    study = ImagingStudy.objects.get(request=case)
+    study = ImagingStudy.objects.get(case=case)
     assert imaging_send_task.delay(study.pk).get() == 0
     study.refresh_from_db()
     assert study.send_state == ImagingStudy.Send.PENDING

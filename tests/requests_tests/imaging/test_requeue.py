@@ -49,7 +49,7 @@ def test_a_send_still_pending_hours_later_is_queued_again(tmp_path, settings) ->
     disc = write_disc(tmp_path / "disc", series=(("CT", 2),))
     upload = receive(case, zip_folder(disc.folder, tmp_path / "d.zip"))
     imaging_upload_process(upload_id=upload.pk)
-    study = ImagingStudy.objects.get(request=case)
+    study = ImagingStudy.objects.get(case=case)
     assert study.send_state == ImagingStudy.Send.PENDING
     with time_machine.travel(timezone.now() + timedelta(hours=3)):
         assert imaging_requeue() == 1
@@ -63,6 +63,6 @@ def test_a_held_study_is_never_sent_by_the_requeue(tmp_path, settings) -> None:
     case = make_request()
     disc = write_disc(tmp_path / "disc", series=(("CT", 1),), patient_name="SMITH^JOHN")
     imaging_upload_process(upload_id=receive(case, zip_folder(disc.folder, tmp_path / "d.zip")).pk)
-    ImagingStudy.objects.filter(request=case).update(send_state=ImagingStudy.Send.PENDING)
+    ImagingStudy.objects.filter(case=case).update(send_state=ImagingStudy.Send.PENDING)
     with time_machine.travel(timezone.now() + timedelta(hours=3)):
         assert imaging_requeue() == 0

@@ -61,7 +61,7 @@ def test_a_matched_disc_is_indexed_and_its_record_item_received(tmp_path, record
     assert upload.source == ImagingUpload.Source.FOLDER
     assert (upload.file_count, upload.dicom_count, upload.skipped_count) == (273, 270, 2)
     assert {entry["name"] for entry in upload.skipped} == {"disc/viewer.exe", "disc/autorun.inf"}
-    study = ImagingStudy.objects.get(request=case)
+    study = ImagingStudy.objects.get(case=case)
     assert study.study_uid == disc.study_uid
     assert study.match_state == Match.MATCHED
     assert (study.series_count, study.instance_count) == (2, 270)
@@ -82,7 +82,7 @@ def test_each_series_has_a_preview(tmp_path) -> None:
     case = make_request()
     disc = write_disc(tmp_path / "disc", series=(("CT", 5), ("MR", 4)), size=64)
     process(receive_zip(case, zip_folder(disc.folder, tmp_path / "disc.zip")))
-    for series in ImagingSeries.objects.filter(study__request=case):
+    for series in ImagingSeries.objects.filter(study__case=case):
         assert series.preview_note == ""
         with private_storage.open(series.preview_storage_name) as png:
             image = Image.open(png)
@@ -99,7 +99,7 @@ def test_a_compressed_series_explains_why_it_has_no_preview(tmp_path) -> None:
         Path(get_testdata_file("MR_small_jpeg_ls_lossless.dcm")).read_bytes()
     )
     process(receive_zip(case, zip_folder(folder, tmp_path / "disc.zip")))
-    series = ImagingSeries.objects.get(study__request=case)
+    series = ImagingSeries.objects.get(study__case=case)
     assert series.preview_storage_name == ""
     assert "JPEG-LS" in series.preview_note
     assert "cannot show by itself" in series.preview_note
@@ -119,7 +119,7 @@ def test_a_mismatched_patient_is_held_not_attached(tmp_path) -> None:
     case = make_request(needs_records_help=True)
     disc = write_disc(tmp_path / "disc", series=(("CT", 3),), patient_name="SMITH^JOHN")
     process(receive_zip(case, zip_folder(disc.folder, tmp_path / "disc.zip")))
-    study = ImagingStudy.objects.get(request=case)
+    study = ImagingStudy.objects.get(case=case)
     assert study.match_state == Match.HELD
     assert study.match_reasons == ["The patient name on the images differs from the case."]
     item = case.record_items.get(kind=RecordItem.Kind.IMAGING_DISC)
@@ -130,7 +130,7 @@ def test_a_wrong_birth_date_is_held(tmp_path) -> None:
     case = make_request()
     disc = write_disc(tmp_path / "disc", series=(("CT", 2),), birth_date="19610329")
     process(receive_zip(case, zip_folder(disc.folder, tmp_path / "disc.zip")))
-    study = ImagingStudy.objects.get(request=case)
+    study = ImagingStudy.objects.get(case=case)
     assert study.match_state == Match.HELD
     assert study.match_reasons == ["The birth date on the images differs from the case."]
 
@@ -140,7 +140,7 @@ def test_records_staff_accept_a_held_study_audited(tmp_path, records_user) -> No
     case = make_request(needs_records_help=True)
     disc = write_disc(tmp_path / "disc", series=(("CT", 2),), patient_name="LOPEZ^M")
     process(receive_zip(case, zip_folder(disc.folder, tmp_path / "disc.zip")))
-    study = ImagingStudy.objects.get(request=case)
+    study = ImagingStudy.objects.get(case=case)
     assert study.match_state == Match.HELD
     imaging_study_decide(
         study=study, accept=True, reason="Initial only; DOB matches", by=records_user
@@ -160,7 +160,7 @@ def test_records_staff_reject_a_held_study_with_a_reason(tmp_path, records_user)
     case = make_request(needs_records_help=True)
     disc = write_disc(tmp_path / "disc", series=(("CT", 2),), patient_name="SMITH^JOHN")
     process(receive_zip(case, zip_folder(disc.folder, tmp_path / "disc.zip")))
-    study = ImagingStudy.objects.get(request=case)
+    study = ImagingStudy.objects.get(case=case)
     with pytest.raises(ValidationError, match="Say why") as error:
         imaging_study_decide(study=study, accept=False, reason="  ", by=records_user)
     assert error.value.code == "reason_required"
@@ -179,7 +179,7 @@ def test_a_matched_study_cannot_be_decided_again(tmp_path, records_user) -> None
     process(receive_zip(case, zip_folder(disc.folder, tmp_path / "disc.zip")))
     with pytest.raises(ValidationError, match="not waiting"):
         imaging_study_decide(
-            study=ImagingStudy.objects.get(request=case), accept=False, reason="x", by=records_user
+            study=ImagingStudy.objects.get(case=case), accept=False, reason="x", by=records_user
         )
 
 
@@ -199,7 +199,7 @@ def test_a_hostile_zip_is_refused_with_a_clear_reason(tmp_path, members, links, 
     assert upload.state == ImagingUpload.State.REFUSED
     assert message in upload.reason
     assert upload.reason_code in {"traversal", "link", "nested", "bomb"}
-    assert not ImagingStudy.objects.filter(request=case).exists()
+    assert not ImagingStudy.objects.filter(case=case).exists()
 
 
 def test_a_hostile_folder_is_refused_at_once(tmp_path) -> None:
@@ -251,7 +251,7 @@ def test_reading_twice_changes_nothing(tmp_path) -> None:
     disc = write_disc(tmp_path / "disc", series=(("CT", 3),))
     upload = process(receive_zip(case, zip_folder(disc.folder, tmp_path / "disc.zip")))
     assert imaging_upload_process_task(upload.pk) == ImagingUpload.State.DONE
-    assert ImagingSeries.objects.filter(study__request=case).count() == 1
+    assert ImagingSeries.objects.filter(study__case=case).count() == 1
 
 
 def test_the_same_study_uploaded_again_adds_only_new_series(tmp_path) -> None:
@@ -261,9 +261,9 @@ def test_the_same_study_uploaded_again_adds_only_new_series(tmp_path) -> None:
     zip_path = zip_folder(disc.folder, tmp_path / "disc.zip")
     process(receive_zip(case, zip_path))
     process(receive_zip(case, zip_path))
-    study = ImagingStudy.objects.get(request=case)
+    study = ImagingStudy.objects.get(case=case)
     assert (study.series_count, study.instance_count) == (1, 3)
-    assert ImagingUpload.objects.filter(request=case, state="done").count() == 2
+    assert ImagingUpload.objects.filter(case=case, state="done").count() == 2
     previews = list(Path(private_storage.location).rglob("*.png"))
     assert len(previews) == 1  # the known series was not rendered again
 
@@ -296,13 +296,13 @@ def test_purge_removes_the_case_imaging_and_its_files(tmp_path) -> None:
     case = make_request()
     disc = write_disc(tmp_path / "disc", series=(("CT", 3),))
     upload = process(receive_zip(case, zip_folder(disc.folder, tmp_path / "disc.zip")))
-    preview = ImagingSeries.objects.get(study__request=case).preview_storage_name
+    preview = ImagingSeries.objects.get(study__case=case).preview_storage_name
     assert private_storage.exists(upload.storage_name)
     assert private_storage.exists(preview)
     assert imaging_case_purge(case=case) == 1
     assert not private_storage.exists(upload.storage_name)
     assert not private_storage.exists(preview)
-    assert not ImagingStudy.objects.filter(request=case).exists()
+    assert not ImagingStudy.objects.filter(case=case).exists()
 
 
 def test_retention_takes_the_case_imaging_with_it(tmp_path, settings) -> None:
@@ -317,6 +317,6 @@ def test_retention_takes_the_case_imaging_with_it(tmp_path, settings) -> None:
 
     assert retention_anonymise() == 1
 
-    assert not ImagingUpload.objects.filter(request=case).exists()
-    assert not ImagingStudy.objects.filter(request=case).exists()
+    assert not ImagingUpload.objects.filter(case=case).exists()
+    assert not ImagingStudy.objects.filter(case=case).exists()
     assert not private_storage.exists(upload.storage_name)

@@ -184,3 +184,49 @@ def make_advocate(username: str = "advocate") -> Any:
     from navigators.roles import PATIENT_ADVOCATES
 
     return make_staff(username, PATIENT_ADVOCATES)
+
+
+def client_for(user: Any) -> Any:
+    """Return a test client signed in as `user` with its password alone (MFA is off in tests
+    unless a test turns it on)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def verified_client(user: Any) -> Any:
+    """Return a test client signed in as `user` and verified by their TOTP device, as staff are
+    in production (MFA on)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client = client_for(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def book_appointment(case: Any, by: Any, **extra: Any) -> Any:
+    """Book the case's first visit in three days with a medical oncologist, in person."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from requests.services import appointment_book
+
+    return appointment_book(
+        case=case,
+        starts_at=timezone.now() + timedelta(days=3),
+        specialty="medical",
+        clinician="Dr. Helen Park",
+        modality="in_person",
+        location="Yawkey Center, floor 9",
+        by=by,
+        **extra,
+    )

@@ -36,7 +36,7 @@ from requests.services import (
     retention_anonymise,
 )
 from secondopinion.logfilters import REDACTED, RedactPHI
-from tests.factories import form_data, make_request, make_staff
+from tests.factories import client_for, form_data, make_request, make_staff
 from tests.html import form_fields
 from tests.worlds import PDF, private_storage_in
 
@@ -79,12 +79,6 @@ def private_storage(settings: Any, tmp_path: Path) -> Path:
 @pytest.fixture
 def superuser(db: None) -> Any:
     return make_staff("root", None, is_superuser=True)
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def assigned_case(navigator_user: Any, supervisor: Any, **fields: Any) -> SecondOpinionRequest:
@@ -203,15 +197,20 @@ def test_a_record_item_bulk_action_records_only_what_changed(
     assert event.detail == {"fields": ["status"]}
 
 
-def test_a_document_download_is_audited(navigator_user: Any, supervisor: Any) -> None:
-    """Downloading a document appends a download event naming the document and its case."""
-    case = assigned_case(navigator_user, supervisor)
-    document = document_store(
+def stored_pdf(case: SecondOpinionRequest) -> Any:
+    """Return a PDF the patient attached to the case (stored without a staff uploader)."""
+    return document_store(
         case=case,
         upload=SimpleUploadedFile("scan.pdf", PDF, content_type="application/pdf"),
         content_type="application/pdf",
         by=None,
     )
+
+
+def test_a_document_download_is_audited(navigator_user: Any, supervisor: Any) -> None:
+    """Downloading a document appends a download event naming the document and its case."""
+    case = assigned_case(navigator_user, supervisor)
+    document = stored_pdf(case)
 
     response = client_for(navigator_user).get(document.get_absolute_url())
 
@@ -226,12 +225,7 @@ def test_a_refused_download_is_not_audited_as_a_download(
 ) -> None:
     """Another navigator's refused download (403) leaves no download event."""
     case = assigned_case(navigator_user, supervisor)
-    document = document_store(
-        case=case,
-        upload=SimpleUploadedFile("scan.pdf", PDF, content_type="application/pdf"),
-        content_type="application/pdf",
-        by=None,
-    )
+    document = stored_pdf(case)
 
     response = client_for(other_navigator_user).get(document.get_absolute_url())
 

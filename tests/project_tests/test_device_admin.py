@@ -11,11 +11,10 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
-from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from requests.models import AuditEvent
-from tests.factories import make_staff
+from tests.factories import make_staff, verified_client
 from tests.project_tests.otp_codes import ENROL, LOGIN, PASSWORD, secret_forms
 from tests.project_tests.staff_urls import ADMIN_VIEWS, body_of
 from tests.worlds import ROLE_FIXTURES, CaseWorld
@@ -34,17 +33,6 @@ def device_of(user: Any) -> TOTPDevice:
     """Return the user's confirmed device, creating one if they have none."""
     device = TOTPDevice.objects.filter(user=user).first()
     return device or TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-
-
-def verified_client(user: Any) -> Client:
-    """Return a client signed in as the user and verified by their device (as in production)."""
-    device = device_of(user)
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
 
 
 def reset(client: Client, *devices: TOTPDevice) -> Any:

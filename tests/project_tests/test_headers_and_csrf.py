@@ -35,6 +35,8 @@ PRODUCTION_ENV = {
     "SECRET_KEY": hashlib.sha256(b"headers-and-csrf-test").hexdigest(),
     "ALLOWED_HOSTS": "portal.example.org",
     "SITE_URL": "https://portal.example.org",
+    # A production site scans uploads (check --deploy warns otherwise: test_checks.py).
+    "CLAMD_SOCKET": "/run/clamav/clamd.ctl",
 }
 
 

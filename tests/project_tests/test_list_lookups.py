@@ -15,12 +15,10 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.db import models
-from django.test import Client
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from requests.models import SecondOpinionRequest
+from tests.factories import verified_client
 from tests.worlds import SENTINEL_SURNAME, CaseWorld
 
 pytestmark = pytest.mark.django_db
@@ -32,19 +30,6 @@ LISTS = sorted(model._meta.label_lower for model in admin.site._registry)
 @pytest.fixture(autouse=True)
 def _mfa_required(settings: Any) -> None:
     settings.MFA_REQUIRED = True
-
-
-def verified_client(user: Any) -> Client:
-    """Return a client signed in with the password and verified by the user's TOTP device."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
 
 
 def probes(model: type[models.Model], obj: Any) -> list[str]:

@@ -27,7 +27,7 @@ from requests.models import (
     SecondOpinionRequest,
     StatusChange,
 )
-from tests.factories import DIAGNOSIS_TEXT, make_request, make_staff
+from tests.factories import DIAGNOSIS_TEXT, client_for, make_request, make_staff
 from tests.html import form_fields
 from tests.worlds import CaseWorld, case_world
 
@@ -36,12 +36,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:requests_secondopinionrequest_changelist"
 CHANGE = "admin:requests_secondopinionrequest_change"
 NEW_PHONE = "+16175559876"
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def assign_directly(case: SecondOpinionRequest, user: Any, status: str = Status.ASSIGNED) -> None:

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,7 +25,7 @@ from requests.models import AuditEvent, Document, SecondOpinionRequest
 from requests.services import document_scan, document_scan_requeue, document_store
 from requests.tasks import document_scan_requeue_task, document_scan_task
 from tests.clamav import clamd_running, running_clamd
-from tests.factories import form_data, make_request
+from tests.factories import client_for, form_data, make_request
 from tests.files import EICAR, EICAR_PDF, PDF, PNG, pdf
 
 CASE_CHANGE = "admin:requests_secondopinionrequest_change"
@@ -55,12 +54,6 @@ def scanning(settings: Any, clamd_socket: str) -> str:
 
 def upload(content: bytes, name: str = "scan.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/pdf")
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def stored_files(settings: Any) -> list[Path]:

@@ -22,7 +22,7 @@ from requests.models import AuditEvent, Document, RecordItem, SecondOpinionReque
 from requests.selectors import slowest_facilities
 from requests.services import document_store
 from tests.clamav import clamd_running
-from tests.factories import form_data, make_request
+from tests.factories import client_for, form_data, make_request
 from tests.files import EICAR_PDF, JPEG, PDF
 from tests.html import form_fields
 
@@ -52,12 +52,6 @@ def private_storage(settings: Any, tmp_path: Path) -> Path:
 
 def stored_files(folder: Path) -> list[Path]:
     return [path for path in folder.rglob("*") if path.is_file()]
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def upload(name: str, content: bytes, content_type: str = "application/pdf") -> SimpleUploadedFile:

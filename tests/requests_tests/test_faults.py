@@ -158,8 +158,11 @@ def test_smtp_refusing_for_good_marks_the_email_failed_and_a_supervisor_resends_
             {"action": "resend_selected", "_selected_action": [notification.pk]},
         )
         assert response.status_code == 302
-        assert len(smtp_sink.wait_for(1, timeout=30)) == 1
         assert wait_until(lambda: Notification.objects.get(pk=notification.pk).state == "sent")
+        # Sent once. (The supervisors' "no navigator fits" alert, refused too, may still be
+        # between its retries and arrive now: only the patient's address counts here.)
+        to_patient = [m for m in smtp_sink.messages if m["To"] == notification.recipient]
+        assert len(to_patient) == 1
     finally:
         stop_worker(worker)
     assert site.is_registered(Notification)

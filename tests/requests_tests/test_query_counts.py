@@ -15,8 +15,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from navigators.models import Navigator
 from navigators.roles import NAVIGATORS
@@ -32,7 +30,7 @@ from requests.models import (
     StatusChange,
     SupportTask,
 )
-from tests.factories import make_request, make_staff
+from tests.factories import make_request, make_staff, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -44,17 +42,6 @@ CHANGE = "admin:requests_secondopinionrequest_change"
 @pytest.fixture(autouse=True)
 def _second_factor_required(settings: Any) -> None:
     settings.MFA_REQUIRED = True  # as in production: one query more on every page
-
-
-def signed_in(user: Any) -> Client:
-    """Return a client signed in as staff are in production: password and TOTP device."""
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
 
 
 def queries_of(client: Client, url: str, assert_max: Any) -> tuple[int, Any]:
@@ -140,7 +127,7 @@ def test_the_unassigned_queue_costs_the_same_at_5_and_40_cases(
     supervisor, django_assert_max_num_queries: Any
 ) -> None:
     """The unassigned queue takes as many queries for 40 waiting cases as for 5."""
-    client = signed_in(supervisor)
+    client = verified_client(supervisor)
     url = reverse(CHANGELIST) + "?queue=unassigned"
     add_cases(5, [None])
     few, response = queries_of(client, url, django_assert_max_num_queries)
@@ -156,7 +143,7 @@ def test_search_by_reference_costs_the_same_among_5_and_40_cases(
     supervisor, django_assert_max_num_queries: Any
 ) -> None:
     """Finding one case by its reference, typed loosely, takes as many queries among 40."""
-    client = signed_in(supervisor)
+    client = verified_client(supervisor)
     add_cases(5, [None])
     case = SecondOpinionRequest.objects.first()
     url = reverse(CHANGELIST) + "?queue=all&q=" + case.reference.replace("-", " ").lower()
@@ -172,7 +159,7 @@ def test_search_by_patient_name_costs_the_same_for_3_and_30_matches(
     supervisor, django_assert_max_num_queries: Any
 ) -> None:
     """A search by last name takes as many queries for 30 matching cases as for 3."""
-    client = signed_in(supervisor)
+    client = verified_client(supervisor)
     url = reverse(CHANGELIST) + "?queue=all&q=okafor"
     add_cases(3, [None], last_name="Okafor")
     add_cases(5, [None])
@@ -200,7 +187,7 @@ def test_the_case_page_costs_the_same_with_1_and_12_of_everything(
     case = SecondOpinionRequest.objects.get()
     SecondOpinionRequest.objects.filter(pk=case.pk).update(status=Status.READY_TO_SCHEDULE)
     grow_case(case, 1, navigator_user, navigator)
-    client = signed_in(user)
+    client = verified_client(user)
     url = reverse(CHANGE, args=[case.pk])
 
     few, _response = queries_of(client, url, django_assert_max_num_queries)
@@ -219,7 +206,7 @@ def test_the_dashboard_costs_the_same_at_6_and_60_cases(
 
     On PostgreSQL, which computes the medians; SQLite (local demos) reads rows for them.
     """
-    client = signed_in(supervisor)
+    client = verified_client(supervisor)
     now = timezone.now()
 
     def add(count: int, staff: list[Navigator | None], start: int) -> None:

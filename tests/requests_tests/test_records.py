@@ -11,7 +11,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,7 +33,7 @@ from requests.services import (
     record_item_save,
     records_digest,
 )
-from tests.factories import PATIENT_DOB, form_data, make_request, make_staff
+from tests.factories import PATIENT_DOB, client_for, form_data, make_request, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -52,12 +51,6 @@ DOB_FORMS = (
     "March 28, 1961",
     "Mar. 28, 1961",
 )
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def case_of(

@@ -28,7 +28,7 @@ from requests.models import (
     SecondOpinionRequest,
     StatusChange,
 )
-from tests.factories import DIAGNOSIS_TEXT, PATIENT_DOB, make_request, make_staff
+from tests.factories import DIAGNOSIS_TEXT, PATIENT_DOB, client_for, make_request, make_staff
 from tests.html import form_fields
 from tests.worlds import CaseWorld, case_world
 
@@ -41,12 +41,6 @@ CASE_CHANGE = "admin:requests_secondopinionrequest_change"
 MEMBER_ID = "XJ123456"
 NOTE_TEXT = "Daughter says the oncologist suspects a recurrence."
 CHANGED_QUESTIONS = "Is it stage IV? Rewritten by someone who should not."
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def case_for(

@@ -5,22 +5,25 @@ from __future__ import annotations
 import html
 import re
 import uuid
-from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
-from django.utils import timezone
 
 from navigators.services import case_assign
 from requests.choices import Requester, Status
 from requests.emails import notification_message
 from requests.models import Notification, ReferringProvider, SecondOpinionRequest
-from requests.services import appointment_book, case_transition, referral_submit
+from requests.services import case_transition, referral_submit
 from requests.validators import npi_is_valid
-from tests.factories import PATIENT_DOB, PROVIDER_EMAIL, make_request, referral_data
+from tests.factories import (
+    PATIENT_DOB,
+    PROVIDER_EMAIL,
+    book_appointment,
+    make_request,
+    referral_data,
+)
 from tests.factories import REFERRAL_REASON as REASON
 
 pytestmark = pytest.mark.django_db
@@ -423,18 +426,6 @@ def referred_ready(supervisor, navigator_user) -> SecondOpinionRequest:
     return case
 
 
-def book(case: SecondOpinionRequest, by: Any) -> Any:
-    return appointment_book(
-        case=case,
-        starts_at=timezone.now() + timedelta(days=3),
-        specialty="medical",
-        clinician="Dr. Helen Park",
-        modality="in_person",
-        location="Yawkey Center, floor 9",
-        by=by,
-    )
-
-
 def updates(case: SecondOpinionRequest) -> list[Notification]:
     return list(Notification.objects.filter(case=case, kind=Notification.Kind.REFERRER_UPDATE))
 
@@ -452,7 +443,7 @@ def test_booking_owes_the_provider_one_update(referred_ready, navigator_user) ->
     """Booking the appointment owes the referring provider exactly one update."""
     assert updates(referred_ready) == []
 
-    book(referred_ready, navigator_user)
+    book_appointment(referred_ready, navigator_user)
 
     owed = updates(referred_ready)
     assert len(owed) == 1
@@ -465,7 +456,7 @@ def test_delivering_the_plan_owes_the_provider_one_more_update(
     referred_ready, navigator_user
 ) -> None:
     """The delivered plan owes one more update, with no clinical content."""
-    book(referred_ready, navigator_user)
+    book_appointment(referred_ready, navigator_user)
     case_transition(case=referred_ready, to_status=Status.SEEN, by=navigator_user)
     assert len(updates(referred_ready)) == 1
 
@@ -485,7 +476,7 @@ def test_a_patients_own_request_owes_no_referrer_update(supervisor, navigator_us
     case = make_request()
     case_assign(case=case, navigator=navigator_user.navigator, by=supervisor)
     case_transition(case=case, to_status=Status.READY_TO_SCHEDULE, by=navigator_user)
-    book(case, navigator_user)
+    book_appointment(case, navigator_user)
     case_transition(case=case, to_status=Status.SEEN, by=navigator_user)
     case_transition(case=case, to_status=Status.PLAN_DELIVERED, by=navigator_user)
     assert updates(case) == []

@@ -7,14 +7,12 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from navigators.services import case_assign
 from requests.choices import Status
 from requests.models import (
-    Appointment,
     Assignment,
     AuditEvent,
     CaseNote,
@@ -24,8 +22,8 @@ from requests.models import (
     StatusChange,
     SupportTask,
 )
-from requests.services import appointment_book, case_transition, support_task_save
-from tests.factories import DIAGNOSIS_TEXT, form_data, make_request
+from requests.services import case_transition, support_task_save
+from tests.factories import DIAGNOSIS_TEXT, book_appointment, client_for, form_data, make_request
 
 pytestmark = pytest.mark.django_db
 
@@ -35,12 +33,6 @@ WORKLIST = "admin:requests_supporttask_changelist"
 TASK_CHANGE = "admin:requests_supporttask_change"
 CASE_CHANGE = "admin:requests_secondopinionrequest_change"
 NOTE_TEXT = "Patient worried about the HER2 result; discussed trastuzumab."
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def kinds(case: SecondOpinionRequest) -> set[str]:
@@ -127,19 +119,6 @@ def gated_case(supervisor, navigator_user) -> SecondOpinionRequest:
     return case
 
 
-def book(case: SecondOpinionRequest, by: Any, **extra: Any) -> Appointment:
-    return appointment_book(
-        case=case,
-        starts_at=timezone.now() + timedelta(days=3),
-        specialty="medical",
-        clinician="Dr. Helen Park",
-        modality="in_person",
-        location="Yawkey Center, floor 9",
-        by=by,
-        **extra,
-    )
-
-
 def insurance_task(case: SecondOpinionRequest) -> SupportTask:
     return case.support_tasks.get(kind=Kind.INSURANCE)
 
@@ -150,7 +129,7 @@ def test_booking_with_insurance_open_needs_a_note(
 ) -> None:
     """Booking while the insurance task is open is refused without a note; nothing saved."""
     with pytest.raises(ValidationError) as refused:
-        book(gated_case, navigator_user, insurance_override=override)
+        book_appointment(gated_case, navigator_user, insurance_override=override)
 
     assert refused.value.code == "insurance_open"
     gated_case.refresh_from_db()
@@ -166,13 +145,13 @@ def test_an_in_progress_insurance_task_still_gates_booking(gated_case, navigator
         status=TaskState.IN_PROGRESS
     )
     with pytest.raises(ValidationError) as refused:
-        book(gated_case, navigator_user)
+        book_appointment(gated_case, navigator_user)
     assert refused.value.code == "insurance_open"
 
 
 def test_booking_with_an_override_note_is_allowed_and_kept(gated_case, navigator_user) -> None:
     """With a note the case is booked, and the note is in its change to scheduled."""
-    book(
+    book_appointment(
         gated_case,
         navigator_user,
         insurance_override="  Patient chose to self-pay if not covered.  ",
@@ -199,7 +178,7 @@ def test_booking_needs_no_note_once_the_task_is_settled(
         task=task, by=advocate_user, before=before, insurance_outcome=InsuranceOutcome.VERIFIED
     )
 
-    book(gated_case, navigator_user)
+    book_appointment(gated_case, navigator_user)
 
     gated_case.refresh_from_db()
     assert gated_case.status == Status.SCHEDULED
@@ -211,7 +190,7 @@ def test_a_case_without_an_insurance_task_books_without_a_note(supervisor, navig
     case = make_request(coverage_checked="yes")
     case_assign(case=case, navigator=navigator_user.navigator, by=supervisor)
     case_transition(case=case, to_status=Status.READY_TO_SCHEDULE, by=navigator_user)
-    book(case, navigator_user)
+    book_appointment(case, navigator_user)
     case.refresh_from_db()
     assert case.status == Status.SCHEDULED
 
@@ -252,7 +231,7 @@ def test_recording_a_verified_outcome_lifts_the_gate(
     assert response.status_code == 302
     gated_case.refresh_from_db()
     assert gated_case.insurance_outcome == InsuranceOutcome.VERIFIED
-    book(gated_case, navigator_user)
+    book_appointment(gated_case, navigator_user)
 
 
 # --- The advocates' worklist -------------------------------------------------------------

@@ -7,24 +7,17 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 
 from navigators.services import case_assign
 from requests.models import RecordItem, SecondOpinionRequest
 from requests.services import document_store
-from tests.factories import DIAGNOSIS_TEXT, make_request
+from tests.factories import DIAGNOSIS_TEXT, client_for, make_request
 
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 ADD = "admin:requests_recorditem_add"
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ form shares the error summary, the date input and the messages.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Fieldset, Layout
+from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -103,6 +104,16 @@ def fields_helper(layout: Layout | None = None) -> FormHelper:
     if layout is not None:
         helper.layout = layout
     return helper
+
+
+def intake_layout(*sections: Any) -> Layout:
+    """Return an intake form's layout: its sections, then the double-submit key and the
+    honeypot that every IntakeForm carries."""
+    return Layout(
+        *sections,
+        "submission_key",
+        Div("website", css_class="hp-field", aria_hidden="true"),
+    )
 
 
 class IntakeForm(ErrorSummaryMixin, forms.ModelForm):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Div, Layout, Row
+from crispy_forms.layout import Column, Row
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +19,7 @@ from .base import (
     DateInput,
     IntakeForm,
     fields_helper,
+    intake_layout,
     section,
 )
 
@@ -135,7 +136,7 @@ class ReferralForm(IntakeForm):
     def helper(self) -> FormHelper:
         """The layout: built when the form is shown again (a valid post never is)."""
         return fields_helper(
-            Layout(
+            intake_layout(
                 section(
                     _("1. The referring provider"),
                     Row(Column("provider_name"), Column("npi"), css_class="g-3"),
@@ -163,8 +164,6 @@ class ReferralForm(IntakeForm):
                     "attachments",
                     css_id="section-referral",
                 ),
-                "submission_key",
-                Div("website", css_class="hp-field", aria_hidden="true"),
             )
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Column, Div, Layout, Row
+from crispy_forms.layout import HTML, Column, Div, Row
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,6 +24,7 @@ from .base import (
     DateInput,
     IntakeForm,
     fields_helper,
+    intake_layout,
     section,
 )
 
@@ -192,7 +193,7 @@ class RequestForm(IntakeForm):
     def helper(self) -> FormHelper:
         """The layout: built when the form is shown again (a valid post never is)."""
         return fields_helper(
-            Layout(
+            intake_layout(
                 section(
                     _("1. About you"),
                     "requester_type",
@@ -269,8 +270,6 @@ class RequestForm(IntakeForm):
                     "consent_records",
                     css_id="section-consent",
                 ),
-                "submission_key",
-                Div("website", css_class="hp-field", aria_hidden="true"),
             )
         )
 

@@ -17,7 +17,8 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.text import capfirst
 
 from navigators.access import may_see_case_field, may_use_app, may_use_model
 
@@ -113,7 +114,20 @@ class RoleFieldsMixin(DeclaredLookupsOnly):
         return [name for name in super().get_fields(request, obj) if self.shows(request, name)]
 
 
-class StaffModelAdmin(RoleFieldsMixin, admin.ModelAdmin):
+class StaffListTitle:
+    """Title a list in staff words ("Cases", "Emails"), not Django's "Select case to change"."""
+
+    list_title: str | None = None
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = dict(extra_context or {})
+        context.setdefault("title", self.list_title or capfirst(self.opts.verbose_name_plural))
+        return super().changelist_view(request, context)
+
+
+class StaffModelAdmin(StaffListTitle, RoleFieldsMixin, admin.ModelAdmin):
     """The base of the portal's model admins: permissions asked of navigators.access."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -151,16 +165,22 @@ class StaffInlineMixin:
 
 
 def restrict_registered_lists(site: admin.AdminSite) -> None:
-    """Give every admin registered on `site` that lacks it the declared-lookups rule.
+    """Give every admin registered on `site` that lacks them the declared-lookups rule and
+    the staff list title.
 
     Called once all admins are registered (navigators' AppConfig.ready, the last app): the
     admins of auth, django-otp and axes, and any added later, follow the same rule as ours.
     """
     for model, model_admin in list(site._registry.items()):
-        if isinstance(model_admin, DeclaredLookupsOnly):
+        missing = tuple(
+            mixin
+            for mixin in (DeclaredLookupsOnly, StaffListTitle)
+            if not isinstance(model_admin, mixin)
+        )
+        if not missing:
             continue
         original = type(model_admin)
-        restricted = type(original.__name__, (DeclaredLookupsOnly, original), {})
+        restricted = type(original.__name__, (*missing, original), {})
         site.unregister(model)
         site.register(model, restricted)
 

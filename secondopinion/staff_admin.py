@@ -14,10 +14,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.forms import Field
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.text import capfirst
 
 from navigators.access import may_see_case_field, may_use_app, may_use_model
@@ -114,6 +119,31 @@ class RoleFieldsMixin(DeclaredLookupsOnly):
         return [name for name in super().get_fields(request, obj) if self.shows(request, name)]
 
 
+def _time_zone_note() -> str:
+    abbreviation = timezone.localtime().tzname()
+    return f"Times are in the center's time zone: {settings.TIME_ZONE} ({abbreviation})."
+
+
+# The help text of every staff date and time input. Django's admin script would instead note
+# how far the browser's clock is from the server's ("you are 3 hours behind server time"),
+# which static/css/admin.css hides: staff type the center's time, wherever they are.
+time_zone_note = lazy(_time_zone_note, str)
+
+
+class TimeZoneHelp:
+    """Name the center's time zone under every date-and-time and time input of an admin."""
+
+    def formfield_for_dbfield(
+        self, db_field: models.Field, request: HttpRequest, **kwargs: Any
+    ) -> Field | None:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(db_field, models.DateTimeField | models.TimeField):
+            formfield.help_text = " ".join(
+                str(part) for part in (formfield.help_text, time_zone_note()) if part
+            )
+        return formfield
+
+
 class StaffListTitle:
     """Title a list in staff words ("Cases", "Emails"), not Django's "Select case to change"."""
 
@@ -127,7 +157,7 @@ class StaffListTitle:
         return super().changelist_view(request, context)
 
 
-class StaffModelAdmin(StaffListTitle, RoleFieldsMixin, admin.ModelAdmin):
+class StaffModelAdmin(StaffListTitle, TimeZoneHelp, RoleFieldsMixin, admin.ModelAdmin):
     """The base of the portal's model admins: permissions asked of navigators.access."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -147,7 +177,7 @@ class StaffModelAdmin(StaffListTitle, RoleFieldsMixin, admin.ModelAdmin):
         return may_use_model(request.user, self.opts, "delete")
 
 
-class StaffInlineMixin:
+class StaffInlineMixin(TimeZoneHelp):
     """The base of the portal's inlines: model permissions asked of navigators.access."""
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:

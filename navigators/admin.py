@@ -38,6 +38,7 @@ class NavigatorForm(forms.ModelForm):
 
 @admin.register(Navigator)
 class NavigatorAdmin(StaffModelAdmin):
+    list_title = _("Navigators")
     form = NavigatorForm
     list_display = (
         "__str__",

@@ -140,7 +140,10 @@ def case_take(
     navigator: Navigator,
     http_request: HttpRequest | None = None,
 ) -> Assignment:
-    """Let a navigator take an open, unassigned case for themself."""
+    """Let a navigator take an open, unassigned case for themself.
+
+    No assignment email is owed: the navigator took the case and already knows.
+    """
     locked = SecondOpinionRequest.objects.select_for_update().get(pk=case.pk)
     if locked.navigator_id is not None:
         raise ValidationError(_("Someone else has just taken this case."), code="taken")
@@ -191,7 +194,7 @@ def _assign(
         case_transition(
             case=case, to_status=Status.ASSIGNED, by=by, note=note, http_request=http_request
         )
-    if navigator.user.email:
+    if navigator.user.email and (by is None or by.pk != navigator.user.pk):
         notification_owe(
             kind=Notification.Kind.ASSIGNMENT,
             recipient=navigator.user.email,

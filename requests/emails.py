@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context
 from django.template.loader import get_template, render_to_string
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext, pgettext
 
 from .models import Appointment, Notification
 
@@ -49,7 +51,7 @@ def notification_context(
     appointment_id = notification.context.get("appointment_id")
     if appointment_id:
         appointment = Appointment.objects.get(pk=appointment_id)
-        context["appointment_at"] = timezone.localtime(appointment.starts_at)
+        context["appointment_when"] = email_datetime(appointment.starts_at)
         context["appointment_video"] = appointment.modality == Appointment.Modality.VIDEO
         context["appointment_location"] = appointment.location
     link_id = notification.context.get("status_link_id")
@@ -60,6 +62,16 @@ def notification_context(
 
         context["status_url"] = status_link_mint(link_id=int(link_id))
     return context
+
+
+def email_datetime(value: datetime) -> str:
+    """Return a time for an email in the active language, with the center's time zone
+    abbreviation: a reader elsewhere must not have to guess it ("Tuesday, December 8, 2026,
+    9:30 AM EST"; in Spanish "martes, 8 de diciembre de 2026, 9:30 (EST)")."""
+    # Translators: a Django date format (l weekday, j day, F month, Y year, G/g hour, i minutes,
+    # A AM/PM, T time zone abbreviation); backslash a letter to print it as is.
+    layout = pgettext("email date and time format", "l, F j, Y, g:i A T")
+    return dateformat.format(timezone.localtime(value), layout)
 
 
 def render_text(template_name: str, context: dict[str, object]) -> str:

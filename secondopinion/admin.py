@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from navigators.access import can_reset_second_factor, can_view_second_factors
@@ -28,6 +29,8 @@ if admin.site.is_registered(TOTPDevice):
 class SecondFactorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Devices by person, read-only. Nobody adds, reassigns or changes a device here: each
     person enrols their own at sign-in, and a reset is the only change offered."""
+
+    list_title = _("Second factors")
 
     list_display = ("person", "name", "confirmed", "last_used_at")
     list_filter = ("confirmed",)

@@ -14,10 +14,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
-from django.http import HttpRequest
+from django.db import models
+from django.forms import Field
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import capfirst
 
 from navigators.access import may_see_case_field, may_use_app, may_use_model
 
@@ -113,7 +119,45 @@ class RoleFieldsMixin(DeclaredLookupsOnly):
         return [name for name in super().get_fields(request, obj) if self.shows(request, name)]
 
 
-class StaffModelAdmin(RoleFieldsMixin, admin.ModelAdmin):
+def _time_zone_note() -> str:
+    abbreviation = timezone.localtime().tzname()
+    return f"Times are in the center's time zone: {settings.TIME_ZONE} ({abbreviation})."
+
+
+# The help text of every staff date and time input. Django's admin script would instead note
+# how far the browser's clock is from the server's ("you are 3 hours behind server time"),
+# which static/css/admin.css hides: staff type the center's time, wherever they are.
+time_zone_note = lazy(_time_zone_note, str)
+
+
+class TimeZoneHelp:
+    """Name the center's time zone under every date-and-time and time input of an admin."""
+
+    def formfield_for_dbfield(
+        self, db_field: models.Field, request: HttpRequest, **kwargs: Any
+    ) -> Field | None:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(db_field, models.DateTimeField | models.TimeField):
+            formfield.help_text = " ".join(
+                str(part) for part in (formfield.help_text, time_zone_note()) if part
+            )
+        return formfield
+
+
+class StaffListTitle:
+    """Title a list in staff words ("Cases", "Emails"), not Django's "Select case to change"."""
+
+    list_title: str | None = None
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = dict(extra_context or {})
+        context.setdefault("title", self.list_title or capfirst(self.opts.verbose_name_plural))
+        return super().changelist_view(request, context)
+
+
+class StaffModelAdmin(StaffListTitle, TimeZoneHelp, RoleFieldsMixin, admin.ModelAdmin):
     """The base of the portal's model admins: permissions asked of navigators.access."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -133,7 +177,7 @@ class StaffModelAdmin(RoleFieldsMixin, admin.ModelAdmin):
         return may_use_model(request.user, self.opts, "delete")
 
 
-class StaffInlineMixin:
+class StaffInlineMixin(TimeZoneHelp):
     """The base of the portal's inlines: model permissions asked of navigators.access."""
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -151,16 +195,22 @@ class StaffInlineMixin:
 
 
 def restrict_registered_lists(site: admin.AdminSite) -> None:
-    """Give every admin registered on `site` that lacks it the declared-lookups rule.
+    """Give every admin registered on `site` that lacks them the declared-lookups rule and
+    the staff list title.
 
     Called once all admins are registered (navigators' AppConfig.ready, the last app): the
     admins of auth, django-otp and axes, and any added later, follow the same rule as ours.
     """
     for model, model_admin in list(site._registry.items()):
-        if isinstance(model_admin, DeclaredLookupsOnly):
+        missing = tuple(
+            mixin
+            for mixin in (DeclaredLookupsOnly, StaffListTitle)
+            if not isinstance(model_admin, mixin)
+        )
+        if not missing:
             continue
         original = type(model_admin)
-        restricted = type(original.__name__, (DeclaredLookupsOnly, original), {})
+        restricted = type(original.__name__, (*missing, original), {})
         site.unregister(model)
         site.register(model, restricted)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from secondopinion.pagination import EstimatedCountPaginator
 from secondopinion.staff_admin import ReadOnlyAdminMixin, StaffModelAdmin
@@ -18,6 +19,8 @@ from .search import ReferenceSearchMixin
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdminMixin, ReferenceSearchMixin, StaffModelAdmin):
     """The audit trail, read-only for everyone: no one can add, change or delete a row."""
+
+    list_title = _("Audit trail")
 
     list_display = (
         "at",

@@ -56,6 +56,8 @@ class CaseChangeList(ChangeList):
 class SecondOpinionRequestAdmin(CaseActionsMixin, ReferenceSearchMixin, StaffModelAdmin):
     """The case list, worked from the most urgent case, and the case page."""
 
+    list_title = _("Cases")
+
     list_display = (
         "reference",
         "patient_name",

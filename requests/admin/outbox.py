@@ -20,6 +20,7 @@ from .search import ReferenceSearchMixin
 
 @admin.register(Notification)
 class NotificationAdmin(ReferenceSearchMixin, StaffModelAdmin):
+    list_title = _("Emails")
     list_display = ("kind", "case", "state", "attempts", "created_at", "sent_at")
     list_filter = ("state", "kind")
     reference_lookup = "case__reference"

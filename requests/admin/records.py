@@ -65,6 +65,8 @@ class CaseReferenceField(forms.ModelChoiceField):
 class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
     """The records worklist: every outstanding item across open cases, oldest first."""
 
+    list_title = _("Record items to obtain")
+
     list_display = (
         "case_reference",
         "patient",

@@ -40,6 +40,7 @@ class SupportTaskForm(forms.ModelForm):
 
 @admin.register(SupportTask)
 class SupportTaskAdmin(ReferenceSearchMixin, StaffModelAdmin):
+    list_title = _("Support tasks")
     form = SupportTaskForm
     list_display = (
         "case_reference",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from navigators.models import Navigator
+from secondopinion.staff_admin import time_zone_note
 
 from ..choices import Status
 from ..models import Appointment
@@ -39,7 +40,7 @@ def _starts_at_field() -> forms.DateTimeField:
         label=_("Date and time"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("In the center's local time."),
+        help_text=time_zone_note(),
         error_messages={
             "required": _("Give the date and time."),
             "invalid": _("Give the date and time, such as 2026-12-01 09:30."),

@@ -518,17 +518,22 @@ def test_the_timeline_tells_what_happened_and_who_did_it_newest_first(
 
 
 def test_an_overdue_case_shows_its_days_left_only_while_there_are_some(navigator_user) -> None:
-    """Two days past its target, the panel says overdue (the badge), never "-2 days left"."""
+    """Two days past its target, the panel says overdue (the badge), never "-2 days left";
+    one day before it, "1 day left", never "1 days"."""
     late = case_with(navigator_user, -2, TargetState.OVERDUE)
     soon = case_with(navigator_user, 3, TargetState.ON_TRACK)
+    tomorrow = case_with(navigator_user, 1, TargetState.ON_TRACK)
     client = client_for(navigator_user)
 
     late_page = client.get(reverse(CHANGE, args=[late.pk])).content.decode()
     soon_page = client.get(reverse(CHANGE, args=[soon.pk])).content.decode()
+    tomorrow_page = client.get(reverse(CHANGE, args=[tomorrow.pk])).content.decode()
 
     assert "days left" not in late_page
     assert "2 days overdue" in late_page
     assert "(3 days left)" in soon_page
+    assert "(1 day left)" in tomorrow_page
+    assert "1 days" not in tomorrow_page
 
 
 def test_saving_the_case_page_without_a_note_adds_none(navigator_user) -> None:

@@ -60,6 +60,30 @@ def test_a_reference_however_typed_is_found_through_its_unique_index(supervisor:
         assert list(response.context["cl"].result_list)
 
 
+def test_a_partial_reference_is_found_through_its_trigram_index(supervisor: Any) -> None:
+    """Either group of four, or the start, typed in any case with or without the dash, finds
+    the case through an index on the reference, in the case list and the others."""
+    case = make_request()
+    make_request()
+    first, second = case.reference.split("-")
+    client = Client()
+    client.force_login(supervisor)
+    for typed in (first.lower(), second.lower(), f"{first}-", f"{first}{second[:2]}".lower()):
+        plan = admin_search_plan(SecondOpinionRequest, typed, supervisor)
+        # Either group: the trigram index; a longer start: Django's pattern-ops B-tree index.
+        index = "request_reference_trgm_idx" if len(typed.strip("-")) == 4 else "_like"
+        assert index in plan, typed
+        assert "Seq Scan" not in plan
+        for url in (CHANGELIST + "?queue=all&q=", "/admin/requests/notification/?q="):
+            response = client.get(url + typed)
+            assert response.status_code == 200
+            found = {
+                row.pk if url == CHANGELIST + "?queue=all&q=" else row.case_id
+                for row in response.context["cl"].result_list
+            }
+            assert found == {case.pk}, (typed, url)
+
+
 def list_page(client: Client) -> tuple[str, list[str]]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(CHANGELIST + "?queue=all")

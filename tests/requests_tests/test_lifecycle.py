@@ -329,3 +329,24 @@ def test_booking_owes_one_email_with_date_and_place_and_no_clinical_detail(
             "Lopez",
         ):
             assert private not in text, private
+
+
+@pytest.mark.parametrize(
+    ("language", "when"),
+    [
+        ("en", "When: Tuesday, December 8, 2026, 9:30 AM EST"),
+        ("es", "Cuándo: martes, 8 de diciembre de 2026, 9:30 (EST)"),
+    ],
+)
+def test_the_booking_email_gives_the_time_with_its_time_zone(
+    navigator_user, time_machine, language: str, when: str
+) -> None:
+    """The emailed time names its time zone, in the order and format of the email's language."""
+    time_machine.move_to(datetime(2026, 12, 1, 9, 0, tzinfo=CENTER), tick=False)
+    case = case_in(Status.READY_TO_SCHEDULE, navigator_user.navigator)
+    book(case, navigator_user, starts_at=datetime(2026, 12, 8, 9, 30, tzinfo=CENTER))
+    [notification] = appointment_notifications(case)
+    notification.language = language
+    message = notification_message(notification)
+    for part in (message.body, message.alternatives[0][0]):
+        assert when in part

@@ -65,7 +65,11 @@ class AppointmentForm(ErrorSummaryMixin, forms.Form):
 
     starts_at = _starts_at_field()
     specialty = forms.ChoiceField(label=_("Specialty"), choices=Appointment.Specialty.choices)
-    clinician = forms.CharField(label=_("Clinician"), max_length=150)
+    clinician = forms.CharField(
+        label=_("Clinician"),
+        max_length=150,
+        error_messages={"required": _("Give the clinician's name.")},
+    )
     modality = forms.ChoiceField(
         label=_("In person or video"),
         choices=Appointment.Modality.choices,

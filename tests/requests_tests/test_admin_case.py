@@ -692,6 +692,7 @@ def test_a_bad_booking_lists_each_error_at_the_top_linking_to_its_field(navigato
         assert f'id="{anchor}"' in page, anchor
     assert "The appointment must be in the future." in summary
     assert "Give the place of an in-person visit." in summary
+    assert "Give the clinician&#x27;s name." in summary
     assert not Appointment.objects.filter(case=case).exists()
 
 

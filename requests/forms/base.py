@@ -68,11 +68,14 @@ class DateInput(forms.DateInput):
 
 
 class ErrorSummaryMixin:
-    """The list of answers to correct, shown at the top of a public form."""
+    """The list of answers to correct, shown at the top of a form."""
+
+    #: The element id that a summary line of an error about the whole form links to.
+    error_summary_form_id = "request-form"
 
     def error_summary(self) -> list[tuple[str, str]]:
         """Return (element id, message) for each answer to correct, in the form's order."""
-        summary = [("request-form", str(error)) for error in self.non_field_errors()]
+        summary = [(self.error_summary_form_id, str(error)) for error in self.non_field_errors()]
         for name in self.fields:
             if name not in self.errors:
                 continue

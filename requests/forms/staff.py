@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -13,6 +14,7 @@ from secondopinion.staff_admin import time_zone_note
 
 from ..choices import Status
 from ..models import Appointment
+from .base import ErrorSummaryMixin
 
 
 class TransitionForm(forms.Form):
@@ -52,10 +54,23 @@ class AppointmentMoveForm(forms.Form):
     starts_at = _starts_at_field()
 
 
-class AppointmentForm(forms.Form):
+class AppointmentForm(ErrorSummaryMixin, forms.Form):
+    """Book a case's appointment; the page lists the answers to correct above the form.
+
+    Required fields carry `required` and `aria-required` and their labels a visible mark; the
+    location is required only for an in-person visit, which its label says.
+    """
+
+    error_summary_form_id = "book-form"
+    required_css_class = "required"
+
     starts_at = _starts_at_field()
     specialty = forms.ChoiceField(label=_("Specialty"), choices=Appointment.Specialty.choices)
-    clinician = forms.CharField(label=_("Clinician"), max_length=150)
+    clinician = forms.CharField(
+        label=_("Clinician"),
+        max_length=150,
+        error_messages={"required": _("Give the clinician's name.")},
+    )
     modality = forms.ChoiceField(
         label=_("In person or video"),
         choices=Appointment.Modality.choices,
@@ -69,11 +84,17 @@ class AppointmentForm(forms.Form):
         help_text=_("Only when the insurance verification is still open."),
     )
     location = forms.CharField(
-        label=_("Location"),
+        label=_("Location (required for an in-person visit)"),
         max_length=200,
         required=False,
-        help_text=_("Building, floor and clinic, for an in-person visit."),
+        help_text=_("Building, floor and clinic."),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if field.required:
+                field.widget.attrs["aria-required"] = "true"
 
     def clean_starts_at(self) -> datetime:
         starts_at = self.cleaned_data["starts_at"]

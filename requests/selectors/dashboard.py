@@ -201,12 +201,18 @@ def weekly(*, weeks: int = 12, now: datetime | None = None) -> list[dict[str, An
 
 
 def weekly_chart(
-    rows: list[dict[str, Any]], *, width: int = 720, height: int = 240
+    rows: list[dict[str, Any]], *, width: int = 720, height: int = 300
 ) -> dict[str, Any]:
-    """Return the coordinates of an SVG chart: bars of volume, a line of share within target."""
-    left, bottom, top = 40, 30, 10
+    """Return the coordinates of an SVG chart: bars of volume, a line of share within target.
+
+    The chart carries its own axes, tick labels and legend so that it reads without the table:
+    the left axis counts requests, the right axis the share in per cent, the bottom one weeks.
+    """
+    left, right, bottom, top = 56, 56, 52, 40
     plot_height = height - bottom - top
-    step = (width - left - 10) / max(len(rows), 1)
+    plot_right = width - right
+    axis_y = top + plot_height
+    step = (plot_right - left) / max(len(rows), 1)
     most = max((row["cases"] for row in rows), default=0) or 1
     bars, points = [], []
     for index, row in enumerate(rows):
@@ -216,7 +222,7 @@ def weekly_chart(
             {
                 "x": round(x + step * 0.15, 1),
                 "width": round(step * 0.7, 1),
-                "y": round(top + plot_height - bar_height, 1),
+                "y": round(axis_y - bar_height, 1),
                 "height": round(bar_height, 1),
                 "label": row["week"].strftime("%b %d"),
                 "cases": row["cases"],
@@ -224,17 +230,39 @@ def weekly_chart(
             }
         )
         if row["share"] is not None:
-            points.append(f"{x + step / 2:.1f},{top + plot_height * (1 - row['share']):.1f}")
+            points.append(
+                {
+                    "x": round(x + step / 2, 1),
+                    "y": round(top + plot_height * (1 - row["share"]), 1),
+                    "share": round(row["share"] * 100),
+                    "label": row["week"].strftime("%b %d"),
+                }
+            )
+    count_ticks = sorted({0, most // 2, most}) if most > 1 else [0, 1]
     return {
         "width": width,
         "height": height,
         "bars": bars,
-        "line": " ".join(points),
+        "points": points,
+        "line": " ".join(f"{point['x']},{point['y']}" for point in points),
         "most": most,
-        "axis_y": top + plot_height,
+        "axis_y": axis_y,
         "left": left,
+        "right": plot_right,
         "top": top,
-        "label_y": height - 8,
+        "label_y": axis_y + 16,
+        "x_title_x": round((left + plot_right) / 2, 1),
+        "x_title_y": height - 8,
+        "y_title_y": round(top + plot_height / 2, 1),
+        "right_title_x": width - 12,
+        "count_ticks": [
+            {"value": value, "y": round(axis_y - plot_height * value / most, 1)}
+            for value in count_ticks
+        ],
+        "share_ticks": [
+            {"value": value, "y": round(axis_y - plot_height * value / 100, 1)}
+            for value in (0, 50, 100)
+        ],
     }
 
 

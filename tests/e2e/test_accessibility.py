@@ -222,3 +222,33 @@ def test_spanish_forms_in_every_state(page: Any, live_server: Any, settings: Any
     page.locator("#submit-request").click()
     page.wait_for_url("**/request/thanks/")
     check(page, "es-request-thanks")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_booking_page_empty_and_with_errors(
+    browser: Any, live_server: Any, navigator_user: Any, supervisor: Any, width: int
+) -> None:
+    """The booking page, empty and after a post with errors, passes axe and does not scroll
+    sideways on a desktop or a phone; the error summary's links move the focus to the field."""
+    case = make_request()
+    if case.navigator_id is None:
+        case_assign(case=case, navigator=navigator_user.navigator, by=supervisor)
+    context = browser.new_context(viewport={"width": width, "height": 900}, is_mobile=width < 800)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(live_server.url + "/admin/login/")
+    page.locator("#id_username").fill("navigator")
+    page.locator("#id_password").fill("correct horse battery staple")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/")
+    page.goto(live_server.url + f"/admin/requests/secondopinionrequest/{case.pk}/book/")
+    check(page, f"book-empty-{width}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.locator("#id_location").fill("")
+    page.get_by_role("button", name="Book the appointment").click()
+    page.wait_for_load_state()
+    check(page, f"book-errors-{width}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.locator("#error-summary a[href='#id_clinician']").click()
+    assert page.evaluate("document.activeElement.id") == "id_clinician"
+    context.close()

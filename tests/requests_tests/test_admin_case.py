@@ -641,3 +641,116 @@ def test_the_navigator_list_costs_the_same_at_2_and_10_navigators(
     add_cases(30, add_navigators(8, start=2))
     many = queries_for(client, url, rows=10, assert_max=django_assert_max_num_queries)
     assert many == few
+
+
+# --- The booking form ----------------------------------------------------------------------
+
+
+def _ready_case(navigator_user: Any) -> SecondOpinionRequest:
+    case = make_request(insurance_carrier="Blue Cross", insurance_member_id="XJ123456")
+    assign_directly(case, navigator_user, Status.READY_TO_SCHEDULE)
+    return case
+
+
+def test_the_booking_form_marks_every_required_field(navigator_user) -> None:
+    """Date, specialty, clinician and modality carry `aria-required` and a visible mark, the
+    text inputs `required` too (the specialty's select always has a choice, so HTML gives it no
+    `required`); the location says it is required for an in-person visit."""
+    case = _ready_case(navigator_user)
+
+    html = client_for(navigator_user).get(reverse("admin:case_book", args=[case.pk])).content
+    page = html.decode()
+
+    for name in ("starts_at", "specialty", "clinician"):
+        tag = page[page.index(f'name="{name}"') :].split(">", 1)[0]
+        assert 'aria-required="true"' in tag, name
+        if name != "specialty":
+            assert " required" in tag, name
+        label = page[page.index(f'<label for="id_{name}"') :].split("</label>", 1)[0]
+        assert 'class="required-mark"' in label, name
+    legend = page[page.index('role="radiogroup"') :].split("</legend>", 1)[0]
+    assert 'aria-required="true"' in legend
+    assert 'class="required-mark"' in legend
+    assert "Location (required for an in-person visit)" in page
+    assert "marks a required field." in page
+    assert 'id="error-summary"' not in page
+
+
+def test_a_bad_booking_lists_each_error_at_the_top_linking_to_its_field(navigator_user) -> None:
+    """A post missing the clinician, with a past date and no place for an in-person visit
+    shows the summary with one link per field, and books nothing."""
+    case = _ready_case(navigator_user)
+    data = booking() | {
+        "clinician": "",
+        "location": "",
+        "starts_at": (timezone.localtime() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+    }
+
+    response = client_for(navigator_user).post(reverse("admin:case_book", args=[case.pk]), data)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    summary = page[page.index('id="error-summary"') :].split("</div>", 1)[0]
+    assert "Please correct 3 answers" in summary
+    for anchor in ("id_starts_at", "id_clinician", "id_location"):
+        assert f'href="#{anchor}"' in summary, anchor
+        assert f'id="{anchor}"' in page, anchor
+    assert "The appointment must be in the future." in summary
+    assert "Give the place of an in-person visit." in summary
+    assert "Give the clinician&#x27;s name." in summary
+    assert not Appointment.objects.filter(case=case).exists()
+
+
+def test_a_refused_booking_links_its_reason_to_the_form(navigator_user) -> None:
+    """The service's refusal (insurance verification still open, no note) is an error about
+    the whole booking: the summary links it to the form."""
+    case = make_request(coverage_checked="help")
+    assign_directly(case, navigator_user, Status.READY_TO_SCHEDULE)
+
+    response = client_for(navigator_user).post(
+        reverse("admin:case_book", args=[case.pk]), booking()
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="#book-form"' in page
+    assert 'id="book-form"' in page
+    assert not Appointment.objects.filter(case=case).exists()
+
+
+def test_a_valid_booking_still_books_and_returns_to_the_case(navigator_user) -> None:
+    """The form's markup changed; its post books the appointment as before."""
+    case = _ready_case(navigator_user)
+
+    response = client_for(navigator_user).post(
+        reverse("admin:case_book", args=[case.pk]), booking()
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse(CHANGE, args=[case.pk])
+    appointment = Appointment.objects.get(case=case)
+    assert appointment.clinician == "Dr. Okafor"
+    case.refresh_from_db()
+    assert case.status == Status.SCHEDULED
+
+
+def test_the_move_form_marks_its_required_time(navigator_user) -> None:
+    """The case page's move form marks its one field as required."""
+    case = _ready_case(navigator_user)
+    appointment = Appointment.objects.create(
+        case=case,
+        starts_at=timezone.now() + timedelta(days=3),
+        specialty=Appointment.Specialty.MEDICAL,
+        clinician="Dr. Rivera",
+        modality=Appointment.Modality.VIDEO,
+        booked_by=navigator_user,
+    )
+
+    page = client_for(navigator_user).get(reverse(CHANGE, args=[case.pk])).content.decode()
+
+    at = page.index(f'id="move-{appointment.pk}"')
+    tag = page[page.rindex("<input", 0, at) :].split(">", 1)[0]
+    assert " required" in tag
+    assert 'aria-required="true"' in tag
+    label = page[page.index(f'<label for="move-{appointment.pk}"') :].split("</label>", 1)[0]
+    assert 'class="required-mark"' in label

@@ -71,6 +71,45 @@ def test_weekly_chart_has_a_bar_per_week(figures_data) -> None:
     assert chart["line"]
 
 
+def test_weekly_chart_has_ticks_for_both_axes(figures_data) -> None:
+    """The count axis runs from 0 to the busiest week, the share axis from 0% to 100%; the
+    top tick of each sits at the top of the plot and 0 on the bottom axis."""
+    weeks = weekly(weeks=12)
+    chart = weekly_chart(weeks)
+    most = max(week["cases"] for week in weeks)
+    assert [tick["value"] for tick in chart["count_ticks"]] == sorted({0, most // 2, most})
+    assert [tick["value"] for tick in chart["share_ticks"]] == [0, 50, 100]
+    assert chart["count_ticks"][-1]["y"] == chart["share_ticks"][-1]["y"] == chart["top"]
+    assert chart["count_ticks"][0]["y"] == chart["axis_y"]
+    assert 75 in [point["share"] for point in chart["points"]]
+
+
+def test_dashboard_chart_has_a_title_axis_labels_and_a_legend(
+    client, navigator_user, figures_data
+) -> None:
+    """The SVG names itself for screen readers and labels each axis, its ticks and its series;
+    the table next to it has the same columns."""
+    client.force_login(navigator_user)
+    html = client.get("/dashboard/").content.decode()
+    start = html.index('<svg class="dash-chart"')
+    svg = html[start : html.index("</svg>", start)]
+    assert 'aria-labelledby="chart-svg-title chart-desc"' in svg
+    assert '<title id="chart-svg-title">' in svg
+    assert ">Week starting</text>" in svg
+    assert ">Requests received per week</text>" in svg
+    assert ">Within target (%)</text>" in svg
+    assert 'class="legend"' in svg
+    assert ">Requests received (number)</text>" in svg
+    assert ">Within the 7-day target (% of decided)</text>" in svg
+    assert ">100%</text>" in svg
+    assert ">0</text>" in svg
+    week = weekly(weeks=12)[-1]["week"].strftime("%b %d")
+    assert f">{week}</text>" in svg
+    table = html[html.index("</svg>", start) :]
+    assert "Week starting" in table
+    assert "Within the 7-day target (% of decided)" in table
+
+
 @pytest.mark.parametrize("role", ["supervisor", "navigator_user"])
 def test_dashboard_shows_figures_to_navigators_and_supervisors(
     client, request, role, figures_data

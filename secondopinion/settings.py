@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "django_htmx",
     "secondopinion.apps.SecondOpinionConfig",
     "requests.apps.RequestsConfig",
     "navigators.apps.NavigatorsConfig",
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "secondopinion.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     # Every admin list and object page a member of staff opens goes in the audit trail.
     "requests.audit_reads.AuditReadsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
@@ -157,7 +158,25 @@ class StaffListTitle:
         return super().changelist_view(request, context)
 
 
-class StaffModelAdmin(StaffListTitle, TimeZoneHelp, RoleFieldsMixin, admin.ModelAdmin):
+class NamedListFields:
+    """Name each editable field of a list by its column and row ("Status: Pathology report
+    from Mercy"): the admin renders them with no label, so a screen reader says nothing."""
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[forms.ModelForm]:
+        base = super().get_changelist_form(request, **kwargs)
+
+        class Named(base):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                for field in self.fields.values():
+                    field.widget.attrs["aria-label"] = f"{capfirst(field.label)}: {self.instance}"
+
+        return Named
+
+
+class StaffModelAdmin(
+    NamedListFields, StaffListTitle, TimeZoneHelp, RoleFieldsMixin, admin.ModelAdmin
+):
     """The base of the portal's model admins: permissions asked of navigators.access."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:

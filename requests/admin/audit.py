@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin
@@ -14,6 +15,16 @@ from secondopinion.staff_admin import ReadOnlyAdminMixin, StaffModelAdmin
 from ..audit import audit_record
 from ..models import AuditEvent
 from .search import ReferenceSearchMixin
+
+
+class ObjectTypeFilter(admin.AllValuesFieldListFilter):
+    """The object types on the trail; events about no object (a sign-in) get a named link."""
+
+    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
+        for choice in super().choices(changelist):
+            if choice["display"] == "":
+                choice["display"] = _("no object")
+            yield choice
 
 
 @admin.register(AuditEvent)
@@ -31,7 +42,7 @@ class AuditEventAdmin(ReadOnlyAdminMixin, ReferenceSearchMixin, StaffModelAdmin)
         "object_id",
         "client_address",
     )
-    list_filter = ("action", "object_type")
+    list_filter = ("action", ("object_type", ObjectTypeFilter))
     reference_lookup = "case__reference"
     search_fields = ("actor__username",)  # and the case reference (ReferenceSearchMixin)
     # The case page links to its own trail.

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check-deploy setup worker beat clean
+.PHONY: run test lint check-deploy setup worker beat clean screenshots
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ worker: setup
 
 beat: setup
 	$(BIN)/celery -A secondopinion beat -l info
+
+# The README's pictures of the main screens (docs/screens), from the demo data in Chromium.
+screenshots: setup
+	$(BIN)/python docs/screens.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

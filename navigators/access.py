@@ -22,6 +22,7 @@ from django.db.models import Model, QuerySet
 from django.db.models.options import Options
 from django.http import Http404, HttpRequest
 
+from requests.choices import REOPENABLE_STATUSES
 from requests.models import Document, SecondOpinionRequest
 
 from .models import Navigator
@@ -404,3 +405,27 @@ def can_see_health_details(request: HttpRequest) -> bool:
     if token and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
         return True
     return admin.site.has_permission(request)
+
+
+# --- Closing and reopening a case (withdraw, decline, reopen) ------------------------------
+
+
+def can_close_case(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
+    """Return whether the user may withdraw or decline the case: whoever moves it along its
+    lifecycle, while it is open."""
+    return can_transition_case(user, case) and case.is_open
+
+
+def can_reopen_case(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
+    """Return whether the user may reopen a withdrawn or declined case: supervisors only, a
+    colleague's check on a case someone closed (its anonymised data cannot come back)."""
+    return is_supervisor(user) and case.status in REOPENABLE_STATUSES and case.anonymised_at is None
+
+
+def case_to_reopen(user: AbstractBaseUser, case_id: int | str) -> SecondOpinionRequest:
+    """Return the case if the user reopens cases (supervisors); Http404 or PermissionDenied
+    if not. Whether this case can be reopened now is services.case_reopen's to say."""
+    case = case_for_user(user, case_id, action="view")
+    if not is_supervisor(user):
+        raise PermissionDenied
+    return case

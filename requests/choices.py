@@ -181,3 +181,50 @@ TERMINAL_STATUSES: tuple[str, ...] = (Status.CLOSED, Status.WITHDRAWN, Status.DE
 # Target states the sweep may still move towards overdue; overdue is its last step, and met
 # and missed are set by the appointment, never by the sweep.
 SWEPT_TARGET_STATES: tuple[str, ...] = (TargetState.ON_TRACK, TargetState.AT_RISK)
+# A case may be booked from any of these (DESIGN.md: "Booking is allowed once a case is
+# assigned"): records gate the visit, not the booking.
+BOOKABLE_STATUSES: tuple[str, ...] = (
+    Status.ASSIGNED,
+    Status.GATHERING_RECORDS,
+    Status.READY_TO_SCHEDULE,
+    Status.SCHEDULED,
+)
+# The two ways a case ends early: each confirmed on a page of its own, with a reason, never
+# by a one-click move (requests.services.closing).
+CLOSING_STATUSES: tuple[str, ...] = (Status.WITHDRAWN, Status.DECLINED)
+# A supervisor may reopen a case that ended early; a case closed after its plan stays closed.
+REOPENABLE_STATUSES: tuple[str, ...] = CLOSING_STATUSES
+
+
+class CloseReason(models.TextChoices):
+    """Why a case was withdrawn or declined: the list on the close page (plus free text)."""
+
+    PATIENT_ASKED = "patient_asked", _("The patient asked to stop")
+    CARE_ELSEWHERE = "care_elsewhere", _("The patient chose care elsewhere")
+    UNREACHABLE = "unreachable", _("We could not reach the patient")
+    COVERAGE = "coverage", _("Insurance or cost")
+    DUPLICATE = "duplicate", _("Duplicate of another request")
+    NOT_APPROPRIATE = "not_appropriate", _("A second opinion is not appropriate")
+    NOT_OFFERED = "not_offered", _("The care asked for is not offered here")
+    AGE = "age", _("The patient is under 18 (pediatric program)")
+    OTHER = "other", _("Another reason (say which below)")
+
+
+# The reasons offered for each closing status, in the order the close page lists them.
+CLOSE_REASONS: dict[str, tuple[str, ...]] = {
+    Status.WITHDRAWN: (
+        CloseReason.PATIENT_ASKED,
+        CloseReason.CARE_ELSEWHERE,
+        CloseReason.UNREACHABLE,
+        CloseReason.COVERAGE,
+        CloseReason.DUPLICATE,
+        CloseReason.OTHER,
+    ),
+    Status.DECLINED: (
+        CloseReason.NOT_APPROPRIATE,
+        CloseReason.NOT_OFFERED,
+        CloseReason.AGE,
+        CloseReason.DUPLICATE,
+        CloseReason.OTHER,
+    ),
+}

@@ -25,6 +25,7 @@ UNVERIFIED_RECIPIENT_KINDS = frozenset(
         Notification.Kind.REFERRAL_PROVIDER,
         Notification.Kind.REFERRER_UPDATE,
         Notification.Kind.STATUS_LINK,
+        Notification.Kind.CASE_CLOSED,
     }
 )
 

@@ -213,20 +213,20 @@ def verified_client(user: Any) -> Any:
 
 
 def book_appointment(case: Any, by: Any, **extra: Any) -> Any:
-    """Book the case's first visit in three days with a medical oncologist, in person."""
+    """Book the case's first visit in three days (unless `starts_at` says otherwise) with a
+    medical oncologist, in person."""
     from datetime import timedelta
 
     from django.utils import timezone
 
     from requests.services import appointment_book
 
-    return appointment_book(
-        case=case,
-        starts_at=timezone.now() + timedelta(days=3),
-        specialty="medical",
-        clinician="Dr. Helen Park",
-        modality="in_person",
-        location="Yawkey Center, floor 9",
-        by=by,
+    values = {
+        "starts_at": timezone.now() + timedelta(days=3),
+        "specialty": "medical",
+        "clinician": "Dr. Helen Park",
+        "modality": "in_person",
+        "location": "Yawkey Center, floor 9",
         **extra,
-    )
+    }
+    return appointment_book(case=case, by=by, **values)

@@ -1,4 +1,5 @@
-"""The case admin's actions: move, assign, take, book, cancel or move an appointment.
+"""The case admin's actions: move, assign, take, book, cancel or move an appointment, close
+(withdraw or decline, confirmed with a reason) and reopen.
 
 Each one is a service call (requests.services, navigators.services); whether the user may
 take it is navigators.access's to say (`case_for_user` loads the case or refuses). The case
@@ -13,24 +14,37 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from navigators.access import (
+    can_close_case,
     can_take_case,
     case_for_user,
+    case_to_reopen,
     is_supervisor,
     may_take_cases,
     navigator_of,
 )
 from navigators.services import case_assign, case_take
 
-from ..forms import AppointmentForm, AppointmentMoveForm, AssignForm, TransitionForm
+from ..choices import Status
+from ..forms import (
+    AppointmentForm,
+    AppointmentMoveForm,
+    AssignForm,
+    CloseForm,
+    ReopenForm,
+    TransitionForm,
+)
 from ..models import Appointment, SecondOpinionRequest
+from ..selectors.closing import closing_effects
 from ..services import appointment_book, appointment_cancel, appointment_move, case_transition
+from ..services.closing import CLOSE_MOVES, case_close, case_reopen
+from ..targets import late_booking_after
 
 
 class CaseActionsMixin:
@@ -43,6 +57,8 @@ class CaseActionsMixin:
             path("<int:pk>/assign/", wrap(self.assign_view), name="case_assign"),
             path("<int:pk>/take/", wrap(self.take_view), name="case_take"),
             path("<int:pk>/book/", wrap(self.book_view), name="case_book"),
+            path("<int:pk>/close/<slug:move>/", wrap(self.close_view), name="case_close"),
+            path("<int:pk>/reopen/", wrap(self.reopen_view), name="case_reopen"),
             path(
                 "<int:pk>/appointments/<int:appointment_pk>/<str:change>/",
                 wrap(self.appointment_change_view),
@@ -82,7 +98,14 @@ class CaseActionsMixin:
         case = case_for_user(request.user, pk, action="transition")
         form = TransitionForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _("Choose a status to move the case to."))
+            refusal = (
+                form.errors.get("to_status")
+                if form.has_error("to_status", "closing_move")
+                else None
+            )
+            messages.error(
+                request, refusal[0] if refusal else _("Choose a status to move the case to.")
+            )
             return self._back(case)
         return self._act(
             request,
@@ -139,14 +162,18 @@ class CaseActionsMixin:
 
     def book_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         case = case_for_user(request.user, pk, action="book")
-        form = AppointmentForm(request.POST or None)
+        late_after = late_booking_after(
+            target_date=case.target_date, first_appointment_at=case.first_appointment_at
+        )
+        form = AppointmentForm(request.POST or None, late_after=late_after)
         if request.method == "POST" and form.is_valid():
             try:
                 appointment_book(
                     case=case, by=request.user, http_request=request, **form.cleaned_data
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                late = error.code == "late_reason_needed" and "late_reason" in form.fields
+                form.add_error("late_reason" if late else None, error)
             else:
                 messages.success(request, _("Appointment booked; the patient will get an email."))
                 return self._back(case)
@@ -159,6 +186,76 @@ class CaseActionsMixin:
             "target_deadline": case.target_date,
         }
         return TemplateResponse(request, "admin/requests/book_appointment.html", context)
+
+    def close_view(self, request: HttpRequest, pk: int, move: str) -> HttpResponse:
+        """Withdraw or decline a case: say what will follow, ask the reason, confirm."""
+        if move not in CLOSE_MOVES:
+            raise Http404("No such move.")
+        case = case_for_user(request.user, pk, action="transition")
+        if not can_close_case(request.user, case):
+            messages.error(
+                request,
+                _("The case is already %(status)s.")
+                % {"status": case.get_status_display().lower()},
+            )
+            return self._back(case)
+        to_status = CLOSE_MOVES[move]
+        form = CloseForm(request.POST or None, to_status=to_status)
+        if request.method == "POST" and form.is_valid():
+            try:
+                case_close(
+                    case=case,
+                    move=move,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                    by=request.user,
+                    http_request=request,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("Case %(ref)s is now %(status)s.")
+                    % {"ref": case.reference, "status": case.get_status_display().lower()},
+                )
+                return self._back(case)
+        label = Status(to_status).label
+        context = {
+            **self.admin_site.each_context(request),
+            "title": (
+                _("Decline case %(ref)s") if move == "decline" else _("Withdraw case %(ref)s")
+            )
+            % {"ref": case.reference},
+            "case": case,
+            "move": move,
+            "move_label": label,
+            "form": form,
+            "effects": closing_effects(case),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/requests/close_case.html", context)
+
+    def reopen_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Reopen a withdrawn or declined case (supervisors, POST with a note)."""
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        case = case_to_reopen(request.user, pk)
+        form = ReopenForm(request.POST)
+        if not form.is_valid():
+            self._refuse(request, ValidationError(form.errors["note"]))
+            return self._back(case)
+        return self._act(
+            request,
+            case,
+            lambda: case_reopen(
+                case=case, note=form.cleaned_data["note"], by=request.user, http_request=request
+            ),
+            lambda: (
+                _("Case %(ref)s is reopened: %(status)s.")
+                % {"ref": case.reference, "status": case.get_status_display().lower()}
+            ),
+        )
 
     def appointment_change_view(
         self, request: HttpRequest, pk: int, appointment_pk: int, change: str

@@ -17,7 +17,6 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from navigators.access import (
     CASE_SECTION_FIELDS,
@@ -25,6 +24,7 @@ from navigators.access import (
     can_book_case,
     can_change_case,
     can_read_audit_trail,
+    can_reopen_case,
     can_take_case,
     can_transition_case,
     case_sections_for,
@@ -33,11 +33,12 @@ from navigators.access import (
 )
 from secondopinion.staff_admin import StaffInlineMixin
 
-from ..choices import Status, TargetState
+from ..choices import BOOKABLE_STATUSES, CLOSING_STATUSES, Status
 from ..forms import AssignForm
 from ..models import Appointment, CaseNote, SecondOpinionRequest
 from ..selectors import case_appointments, case_timeline, records_progress
-from ..targets import days_left
+from ..services.closing import CLOSE_MOVE_OF
+from ..targets import days_left, target_colour, target_words
 from .records import DocumentInline, DocumentUploadInline, RecordItemInline
 from .support import SupportTaskInline
 
@@ -83,13 +84,6 @@ WORKFLOW_FIELDS = (
 )
 # Sections folded on the case page: looked up now and then, not worked from.
 FOLDED_SECTIONS = frozenset({"requester", "consents"})
-BADGE_CLASSES = {
-    TargetState.ON_TRACK: "badge-ok",
-    TargetState.AT_RISK: "badge-warn",
-    TargetState.OVERDUE: "badge-danger",
-    TargetState.MET: "badge-done",
-    TargetState.MISSED: "badge-danger",
-}
 
 
 class CaseNoteInline(StaffInlineMixin, admin.StackedInline):
@@ -151,28 +145,31 @@ def case_panel_context(request: HttpRequest, case: SecondOpinionRequest) -> dict
     user = request.user
     can_change = can_change_case(user, case)
     appointments = case_appointments(case) if can_change or sees_case_notes(user) else []
-    transitions = []
+    records = records_progress(case)
+    transitions, close_moves = [], []
     if can_transition_case(user, case):
-        transitions = [
-            (status, Status(status).label)
-            for status in Status.values
-            if status in case.allowed_next_statuses()
-            and status not in {Status.ASSIGNED, Status.SCHEDULED}
-        ]
+        for status in case.manual_moves(outstanding=records.outstanding):
+            if status in CLOSING_STATUSES:
+                close_moves.append((CLOSE_MOVE_OF[status], Status(status).label))
+            else:
+                transitions.append((status, Status(status).label))
     sections = case_sections_for(user)
     return {
         "case": case,
         "case_badge": target_badge(case),
         "case_days_left": days_left(case.target_date),
+        "case_target_words": target_words(case),
+        # The moves of _case_moves.html: buttons, links to the close pages, and reopen.
         "case_transitions": transitions,
-        "case_can_book": can_book_case(user, case)
-        and case.status in {Status.READY_TO_SCHEDULE, Status.SCHEDULED},
+        "case_close_moves": close_moves,
+        "case_can_reopen": can_reopen_case(user, case),
+        "case_can_book": can_book_case(user, case) and case.status in BOOKABLE_STATUSES,
         "case_can_take": can_take_case(user, case),
         "case_can_assign": can_assign_case(user, case),
         "assign_form": AssignForm() if is_supervisor(user) else None,
         "case_sees_contact": "contact" in sections,
         "case_sees_cancer_type": "cancer_type" in sections,
-        "case_records": records_progress(case),
+        "case_records": records,
         # The case's audit trail is a page of its own: a list that only grows.
         "case_audit_url": (
             reverse("admin:requests_auditevent_changelist")
@@ -191,21 +188,11 @@ def case_panel_context(request: HttpRequest, case: SecondOpinionRequest) -> dict
 
 
 def target_badge(case: SecondOpinionRequest) -> str:
-    """Return the coloured badge of a case's target: state and days left."""
-    css = BADGE_CLASSES.get(case.target_state, "badge-ok")
-    if case.target_state in {TargetState.MET, TargetState.MISSED} or not case.is_open:
-        text = case.get_target_state_display()
-    else:
-        left = days_left(case.target_date)
-        if left < 0:
-            text = ngettext("%(n)d day overdue", "%(n)d days overdue", -left) % {"n": -left}
-        elif left == 0:
-            text = _("due today")
-        else:
-            text = ngettext("%(n)d day left", "%(n)d days left", left) % {"n": left}
+    """Return the coloured badge of a case's target: days left while it is open and not
+    booked, else the visit's verdict (met, missed) in words (targets.target_words)."""
     return format_html(
-        '<span class="so-badge {}" title="{}">{}</span>',
-        css,
+        '<span class="so-badge badge-{}" title="{}">{}</span>',
+        target_colour(case),
         _("Target: %(date)s") % {"date": date_format(case.target_date)},
-        text,
+        target_words(case),
     )

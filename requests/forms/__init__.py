@@ -8,15 +8,24 @@ staff's case actions: move, assign, book). The answers' checks are in requests.v
 from .base import IntakeForm
 from .referral import ReferralForm
 from .request import RequestForm
-from .staff import AppointmentForm, AppointmentMoveForm, AssignForm, TransitionForm
+from .staff import (
+    AppointmentForm,
+    AppointmentMoveForm,
+    AssignForm,
+    CloseForm,
+    ReopenForm,
+    TransitionForm,
+)
 from .status import StatusLookupForm
 
 __all__ = [
     "AppointmentForm",
     "AppointmentMoveForm",
     "AssignForm",
+    "CloseForm",
     "IntakeForm",
     "ReferralForm",
+    "ReopenForm",
     "RequestForm",
     "StatusLookupForm",
     "TransitionForm",

@@ -64,7 +64,15 @@ class Appointment(models.Model):
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
         ordering = ["starts_at"]
-        indexes = [models.Index(fields=["case", "state", "starts_at"])]
+        indexes = [
+            models.Index(fields=["case", "state", "starts_at"]),
+            # target_sweep_task: booked visits coming up, for the records-at-risk alert.
+            models.Index(
+                fields=["starts_at"],
+                name="appointment_booked_idx",
+                condition=models.Q(state="booked"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_specialty_display()} on {self.case_id}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import (
+    CLOSING_STATUSES,
     OPEN_STATUSES,
     SWEPT_TARGET_STATES,
     ContactMethod,
@@ -38,8 +40,9 @@ REFERENCE_LENGTH = 8
 # which refuses anything not listed here.
 _FORWARD = {
     Status.NEW: {Status.ASSIGNED},
-    Status.ASSIGNED: {Status.GATHERING_RECORDS, Status.READY_TO_SCHEDULE},
-    Status.GATHERING_RECORDS: {Status.READY_TO_SCHEDULE},
+    # Booking moves a case to scheduled from any status once assigned (BOOKABLE_STATUSES).
+    Status.ASSIGNED: {Status.GATHERING_RECORDS, Status.READY_TO_SCHEDULE, Status.SCHEDULED},
+    Status.GATHERING_RECORDS: {Status.READY_TO_SCHEDULE, Status.SCHEDULED},
     Status.READY_TO_SCHEDULE: {Status.SCHEDULED},
     Status.SCHEDULED: {Status.SEEN, Status.READY_TO_SCHEDULE},
     Status.SEEN: {Status.PLAN_DELIVERED},
@@ -349,6 +352,43 @@ class SecondOpinionRequest(models.Model):
 
     def allowed_next_statuses(self) -> frozenset[str]:
         return ALLOWED_TRANSITIONS[self.status]
+
+    def manual_moves(
+        self, *, outstanding: int | None = None, now: datetime | None = None
+    ) -> list[str]:
+        """Return the statuses a person may move the case to by hand from here, in
+        lifecycle order (withdrawn and declined last, each confirmed on its own page).
+
+        Assignment and booking are not manual moves: they have their own actions. Only the
+        moves that make sense now are offered: "ready to schedule" once no record item is
+        outstanding (`outstanding`, counted here when not given) or when a visit's time has
+        passed without it (to book again); "seen" once the first visit's time has come.
+        """
+        allowed = self.allowed_next_statuses() - {Status.ASSIGNED, Status.SCHEDULED}
+        now = now or timezone.now()
+        visit_passed = self.first_appointment_at is not None and self.first_appointment_at <= now
+        moves = []
+        for status in Status.values:
+            if status not in allowed:
+                continue
+            if status == Status.SEEN and not visit_passed:
+                continue
+            if status == Status.READY_TO_SCHEDULE:
+                if self.status == Status.SCHEDULED:
+                    if not visit_passed:
+                        continue  # Cancel the appointment instead: that moves the case back.
+                else:
+                    if outstanding is None:
+                        # selectors.records.records_outstanding's count (models import no
+                        # selector): items still needed or requested.
+                        state = self.record_items.model.State
+                        outstanding = self.record_items.filter(
+                            status__in=(state.NEEDED, state.REQUESTED)
+                        ).count()
+                    if outstanding:
+                        continue
+            moves.append(status)
+        return sorted(moves, key=lambda status: status in CLOSING_STATUSES)
 
 
 # The fields SecondOpinionRequest's check constraints guard (its validate_constraints).

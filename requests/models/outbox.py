@@ -26,6 +26,7 @@ class Notification(models.Model):
         ALERT_OVERDUE = "alert_overdue", _("Alert: case overdue")
         ALERT_UNASSIGNED = "alert_unassigned", _("Alert: case still unassigned")
         ALERT_PLAN_OVERDUE = "alert_plan_overdue", _("Alert: treatment plan overdue")
+        ALERT_RECORDS_AT_RISK = "alert_records_at_risk", _("Alert: visit soon, records missing")
         RECORDS_COMPLETE = "records_complete", _("Records complete")
         RECORDS_DIGEST = "records_digest", _("Daily records digest")
         REFERRAL_PROVIDER = "referral_provider", _("Referral received (to the provider)")
@@ -33,6 +34,7 @@ class Notification(models.Model):
         REFERRER_UPDATE = "referrer_update", _("Update to the referring provider")
         STATUS_LINK = "status_link", _("Link to the request's status")
         PATIENT_WITHDREW = "patient_withdrew", _("The patient withdrew the request")
+        CASE_CLOSED = "case_closed", _("Request withdrawn or declined (to the patient)")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import Status
+from ..choices import CloseReason, Status
 from .case import SecondOpinionRequest
 
 
@@ -32,6 +32,8 @@ class StatusChange(models.Model):
     )
     changed_at = models.DateTimeField(default=timezone.now)
     note = models.TextField(max_length=2000, blank=True)
+    # Why a case was withdrawn or declined (the close page's list); the note says the rest.
+    reason = models.CharField(max_length=20, choices=CloseReason.choices, blank=True)
 
     class Meta:
         ordering = ["changed_at", "pk"]
@@ -49,6 +51,7 @@ class TargetAlert(models.Model):
         OVERDUE = "overdue", _("Past the 7-day target")
         UNASSIGNED = "unassigned", _("Still unassigned")
         PLAN_OVERDUE = "plan_overdue", _("Treatment plan past its target")
+        RECORDS_AT_RISK = "records_at_risk", _("Visit soon with records still outstanding")
 
     case = models.ForeignKey(
         SecondOpinionRequest,
@@ -56,7 +59,7 @@ class TargetAlert(models.Model):
         on_delete=models.CASCADE,
         related_name="target_alerts",
     )
-    level = models.CharField(max_length=12, choices=Level.choices)
+    level = models.CharField(max_length=20, choices=Level.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

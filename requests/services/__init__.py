@@ -1,9 +1,10 @@
 """The writes on cases, by subject; each module owns its rule, this package names them all.
 
 intake (the public form, referrals, staff corrections), lifecycle (status changes, notes),
-appointments (and the first-appointment target they decide), records, support, documents
-(storing and scanning), status_links (the patient's status page), outbox (emails owed),
-delivery (sending one), retention, sweep (the target sweep). Tasks call these; these queue
+appointments (and the first-appointment target they decide), closing (withdraw, decline,
+reopen), records, support, documents (storing and scanning), status_links (the patient's
+status page), outbox (emails owed), delivery (sending one), retention, sweep (the target
+sweep). Tasks call these; these queue
 tasks through requests.jobs, by name, and never import them.
 """
 
@@ -15,6 +16,7 @@ from .appointments import (
     appointment_move,
     case_target_refresh,
 )
+from .closing import CLOSE_MOVES, case_close, case_reopen
 from .delivery import notification_send
 from .documents import document_scan, document_scan_requeue, document_store
 from .intake import case_details_update, case_submit, referral_submit
@@ -43,14 +45,17 @@ from .support import support_kinds_for, support_task_save, support_tasks_start
 from .sweep import SweepResult, target_sweep
 
 __all__ = [
+    "CLOSE_MOVES",
     "RECORD_FIELDS",
     "UNKNOWN_FACILITY",
     "SweepResult",
     "appointment_book",
     "appointment_cancel",
     "appointment_move",
+    "case_close",
     "case_details_update",
     "case_note_add",
+    "case_reopen",
     "case_submit",
     "case_target_refresh",
     "case_transition",

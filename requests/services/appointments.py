@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..audit import audit_record
-from ..choices import Status, TargetState
+from ..choices import BOOKABLE_STATUSES, Status, TargetState
 from ..models import (
     Appointment,
     AuditEvent,
@@ -20,8 +20,8 @@ from ..models import (
     SecondOpinionRequest,
 )
 from ..selectors.support import insurance_verification_open
-from ..targets import target_state_for
-from .lifecycle import case_transition, referrer_update
+from ..targets import late_booking_after, target_state_for
+from .lifecycle import case_note_add, case_transition, referrer_update
 from .outbox import notification_owe
 
 
@@ -36,22 +36,35 @@ def appointment_book(
     location: str,
     by: AbstractBaseUser | None,
     insurance_override: str = "",
+    late_reason: str = "",
     http_request: HttpRequest | None = None,
 ) -> Appointment:
     """Book an appointment, move the case to scheduled, and owe the patient an email.
 
-    While the case's insurance verification is still open, booking needs the navigator's
-    `insurance_override` note, which the case's history keeps.
+    A case is booked once assigned, whatever records are still outstanding: records gate
+    the visit (the sweep's records-at-risk alert), not the booking. While the case's
+    insurance verification is still open, booking needs the navigator's
+    `insurance_override` note; a visit after the target date needs its `late_reason`, and
+    the case's target is missed from this moment. The case's history keeps both.
     """
     locked = SecondOpinionRequest.objects.select_for_update().get(pk=case.pk)
-    if locked.status not in {Status.READY_TO_SCHEDULE, Status.SCHEDULED}:
+    if locked.status not in BOOKABLE_STATUSES:
         raise ValidationError(
-            _('Move the case to "ready to schedule" before booking (it is %(status)s).')
+            _("Only an assigned, open case can be booked (it is %(status)s).")
             % {"status": locked.get_status_display().lower()},
-            code="not_ready",
+            code="not_bookable",
         )
     if starts_at <= timezone.now():
         raise ValidationError(_("The appointment must be in the future."), code="past")
+    late_after = late_booking_after(
+        target_date=locked.target_date, first_appointment_at=locked.first_appointment_at
+    )
+    late = late_after is not None and starts_at >= late_after
+    if late and not late_reason.strip():
+        raise ValidationError(
+            _("This visit is after the target date: say why it could not be sooner."),
+            code="late_reason_needed",
+        )
     if modality == Appointment.Modality.IN_PERSON and not location.strip():
         raise ValidationError(_("Give the place of an in-person visit."), code="no_location")
     needs_override = locked.status != Status.SCHEDULED and insurance_verification_open(locked)
@@ -72,15 +85,22 @@ def appointment_book(
         location=location.strip(),
         booked_by=by,
     )
+    late_note = (
+        _("Booked after the target date: %(why)s") % {"why": late_reason.strip()} if late else ""
+    )
     if locked.status != Status.SCHEDULED:
         note = _("Appointment booked.")
         if needs_override:
             note += " " + _("Booked before insurance was verified: %(why)s") % {
                 "why": insurance_override.strip()
             }
+        if late_note:
+            note += " " + late_note
         case_transition(
             case=locked, to_status=Status.SCHEDULED, by=by, note=note, http_request=http_request
         )
+    elif late_note:
+        case_note_add(case=locked, body=late_note, by=by, http_request=http_request)
     case_target_refresh(case=locked)
     audit_record(
         actor=by,

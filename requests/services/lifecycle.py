@@ -26,14 +26,19 @@ from ..targets import plan_target_date_for, plan_target_state_for
 from .outbox import notification_owe
 
 
-def referrer_update(*, case: SecondOpinionRequest, event: str) -> None:
-    """Close the referring provider's loop: reference and status only, never clinical content."""
+def referrer_update(*, case: SecondOpinionRequest, event: str, occasion: str = "") -> None:
+    """Close the referring provider's loop: reference and status only, never clinical content.
+
+    Owed once per event, or once per `occasion` of it (a case closed, reopened and closed
+    again tells the provider each time).
+    """
     if case.referring_provider is None:
         return
+    key = f"referrer_update:{case.pk}:{event}" + (f":{occasion}" if occasion else "")
     notification_owe(
         kind=Notification.Kind.REFERRER_UPDATE,
         recipient=case.referral_email or case.referring_provider.email,
-        dedupe_key=f"referrer_update:{case.pk}:{event}",
+        dedupe_key=key,
         case=case,
         context={"event": event},
     )
@@ -45,10 +50,12 @@ def case_transition(
     to_status: str,
     by: AbstractBaseUser | None,
     note: str = "",
+    reason: str = "",
     http_request: HttpRequest | None = None,
 ) -> StatusChange:
     """Move a case to `to_status` if the lifecycle allows it, and record the change.
 
+    `reason` is a CloseReason of a withdrawn or declined case (services.closing gives it).
     Raise ValidationError, saving nothing, for a transition the lifecycle does not allow.
     """
     with transaction.atomic():
@@ -86,13 +93,14 @@ def case_transition(
             changed_by=by,
             changed_at=now,
             note=note.strip(),
+            reason=reason,
         )
         audit_record(
             actor=by,
             action=AuditEvent.Action.CHANGE,
             case=locked,
             obj=locked,
-            detail={"status": [from_status, to_status]},
+            detail={"status": [from_status, to_status], **({"reason": reason} if reason else {})},
             http_request=http_request,
         )
     case.refresh_from_db()
@@ -123,7 +131,9 @@ def _check_transition(case: SecondOpinionRequest, to_status: str, note: str) -> 
         )
     if to_status == Status.DECLINED and not note.strip():
         raise ValidationError(_("Give the reason for declining the case."), code="reason_needed")
-    # Records gate the first booking; a cancelled appointment goes back to be booked again.
+    # "Ready to schedule" by hand says the records are in. Booking needs no such move (records
+    # gate the visit: the sweep's records-at-risk alert), and a cancelled appointment goes
+    # back to be booked again whatever its records.
     gated = to_status == Status.READY_TO_SCHEDULE and case.status != Status.SCHEDULED
     if gated and (outstanding := records_outstanding(case)):
         raise ValidationError(

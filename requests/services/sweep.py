@@ -15,17 +15,21 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
-from navigators.roles import SUPERVISORS
+from navigators.roles import RECORDS_STAFF, SUPERVISORS
 from navigators.selectors import staff_with_role
 
 from ..choices import Status, TargetState
 from ..models import (
     OPEN_STATUSES,
     SWEPT_TARGET_STATES,
+    Appointment,
     Notification,
+    RecordItem,
     SecondOpinionRequest,
     TargetAlert,
 )
@@ -40,6 +44,7 @@ ALERT_KINDS = {
     TargetAlert.Level.OVERDUE: Notification.Kind.ALERT_OVERDUE,
     TargetAlert.Level.UNASSIGNED: Notification.Kind.ALERT_UNASSIGNED,
     TargetAlert.Level.PLAN_OVERDUE: Notification.Kind.ALERT_PLAN_OVERDUE,
+    TargetAlert.Level.RECORDS_AT_RISK: Notification.Kind.ALERT_RECORDS_AT_RISK,
 }
 
 
@@ -61,6 +66,7 @@ def target_sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -
     _sweep_appointment_targets(now, batch_size, supervisors, result)
     _sweep_plan_targets(now, batch_size, result)
     _sweep_unassigned(now, batch_size, supervisors, result)
+    _sweep_records_at_risk(now, batch_size, result)
     logger.info(
         "Target sweep: %s cases checked, changed %s, alerts %s.",
         result.checked,
@@ -84,6 +90,10 @@ class CaseRow:
     pk: int
     target_date: date
     navigator_user: Recipient | None
+    # The records-at-risk alert's: the coming visit and the items it still waits for.
+    visit_at: datetime | None = None
+    outstanding: int = 0
+    reference: str = ""
 
 
 def _supervisors() -> list[Recipient]:
@@ -234,6 +244,88 @@ def _sweep_unassigned(
         last_pk = batch[-1].pk
 
 
+def _sweep_records_at_risk(now: datetime, batch_size: int, result: SweepResult) -> None:
+    """Alert the navigator and the records staff, once per case, of a visit within
+    VISIT_RECORDS_WARNING_DAYS whose case still has record items needed or requested.
+
+    Records gate the visit, not the booking (DESIGN.md): this is where the gate is.
+    """
+    window_end = now + timedelta(days=settings.VISIT_RECORDS_WARNING_DAYS)
+    # Served by the partial index appointment_booked_idx: booked visits in the window only.
+    visits = Appointment.objects.filter(
+        state=Appointment.State.BOOKED, starts_at__gt=now, starts_at__lte=window_end
+    )
+    outstanding = RecordItem.objects.filter(
+        case=OuterRef("pk"), status__in=(RecordItem.State.NEEDED, RecordItem.State.REQUESTED)
+    )
+    waiting = (
+        SecondOpinionRequest.objects.filter(
+            status__in=OPEN_STATUSES, pk__in=visits.values("case_id")
+        )
+        .filter(Exists(outstanding))
+        .exclude(target_alerts__level=TargetAlert.Level.RECORDS_AT_RISK)
+    )
+    records_staff = [Recipient(*user) for user in _records_staff()]
+    last_pk = 0
+    while True:
+        rows = list(
+            waiting.filter(pk__gt=last_pk)
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "target_date",
+                "reference",
+                "navigator__user__id",
+                "navigator__user__email",
+                "navigator__user__first_name",
+            )[:batch_size]
+        )
+        if not rows:
+            return
+        pks = [row[0] for row in rows]
+        first_visit = dict(
+            visits.filter(case_id__in=pks)
+            .order_by("case_id", "starts_at")
+            .distinct("case_id")
+            .values_list("case_id", "starts_at")
+        )
+        counts: dict[int, int] = {}
+        for case_id in RecordItem.objects.filter(
+            case_id__in=pks, status__in=(RecordItem.State.NEEDED, RecordItem.State.REQUESTED)
+        ).values_list("case_id", flat=True):
+            counts[case_id] = counts.get(case_id, 0) + 1
+        batch = [
+            CaseRow(
+                pk,
+                target_date,
+                Recipient(user_id, email, first) if user_id else None,
+                visit_at=first_visit.get(pk),
+                outstanding=counts.get(pk, 0),
+                reference=reference,
+            )
+            for pk, target_date, reference, user_id, email, first in rows
+        ]
+        result.checked += len(batch)
+        with transaction.atomic():
+            _raise_alerts(
+                [
+                    (
+                        case,
+                        TargetAlert.Level.RECORDS_AT_RISK,
+                        _navigator_users(case) + records_staff,
+                    )
+                    for case in batch
+                ],
+                now,
+                result,
+            )
+        last_pk = batch[-1].pk
+
+
+def _records_staff() -> list[tuple[int, str, str]]:
+    return list(staff_with_role(RECORDS_STAFF).values_list("pk", "email", "first_name"))
+
+
 def _raise_alerts(
     due: list[tuple[CaseRow, str, list[Recipient]]],
     now: datetime,
@@ -251,15 +343,25 @@ def _raise_alerts(
         result.count(result.alerts, level)
         hours_left = max(int((target_deadline(case.target_date) - now).total_seconds() // 3600), 0)
         for user in {user.pk: user for user in recipients if user.email}.values():
-            context = {
+            context: dict[str, object] = {
                 "staff_first_name": user.first_name,
                 "target_date": case.target_date.isoformat(),
                 "hours_left": hours_left,
             }
+            if case.visit_at is not None:
+                context["visit_date"] = timezone.localdate(case.visit_at).isoformat()
+                context["records_outstanding"] = case.outstanding
+                context["records_url"] = _records_url(case.reference)
             owed.append(
                 (case.pk, ALERT_KINDS[level], f"alert:{alert_id}:{user.pk}", user.email, context)
             )
     notification_owe_many(owed=owed, now=now)
+
+
+def _records_url(reference: str) -> str:
+    """Return the link to a case's record items: its reference searched, nothing private."""
+    query = urlencode({"q": reference})
+    return f"{settings.SITE_URL}{reverse('admin:requests_recorditem_changelist')}?{query}"
 
 
 def _insert_alerts(pairs: list[tuple[int, str]], now: datetime) -> dict[tuple[int, str], int]:

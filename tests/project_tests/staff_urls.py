@@ -13,11 +13,13 @@ from typing import Any
 
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
 from requests.choices import Status
 from requests.models import (
     Appointment,
     SecondOpinionRequest,
+    StatusChange,
 )
 from tests.worlds import CaseWorld
 
@@ -28,6 +30,8 @@ CASE_ACTIONS = (
     "case_take",
     "case_book",
     "case_appointment_change",
+    "case_close",
+    "case_reopen",
 )
 
 
@@ -80,6 +84,18 @@ def request_for(target: Target, world: CaseWorld) -> tuple[str, str, dict[str, A
             "admin:case_appointment_change", args=[case.pk, world.appointment.pk, "cancel"]
         )
         return "post", url, {"note": ""}
+    if target.kind == "case_close":
+        return "get", reverse("admin:case_close", args=[case.pk, "withdraw"]), {}
+    if target.kind == "case_reopen":
+        # Reopen works on a withdrawn case: withdraw the world's case first (directly, with
+        # the change that remembers where it was), so that a supervisor's post reopens it.
+        StatusChange.objects.create(
+            case=case, from_status=case.status, to_status=Status.WITHDRAWN, note="Test."
+        )
+        SecondOpinionRequest.objects.filter(pk=case.pk).update(
+            status=Status.WITHDRAWN, closed_at=timezone.now()
+        )
+        return "post", reverse("admin:case_reopen", args=[case.pk]), {"note": "Asked again."}
     if target.kind == "document":
         return "get", world.document.get_absolute_url(), {}
     if target.kind in {"dashboard", "dashboard_export"}:

@@ -173,6 +173,7 @@ PATH_PARAMETERS = {
     "content_type_id",
     "object_id",
     "change",
+    "move",
     "public_id",
 }
 SECRET_WORDS = re.compile(r"token|secret|key|sign|hash|code|otp|pass|link|email", re.IGNORECASE)

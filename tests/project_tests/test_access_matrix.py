@@ -88,6 +88,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     # can_change_case: supervisors, and the navigator on their own case.
     "case_book": frozenset({"supervisor", "navigator"}),
     "case_appointment_change": frozenset({"supervisor", "navigator"}),
+    # can_close_case (can_transition_case, open case): the withdraw and decline pages.
+    "case_close": frozenset({"supervisor", "navigator"}),
+    # case_to_reopen: supervisors only reopen a withdrawn or declined case.
+    "case_reopen": frozenset({"supervisor"}),
     # can_view_documents: supervisors, records staff, a navigator on their own case; no advocate.
     "document": frozenset({"supervisor", "navigator", "records"}),
     # view_dashboard: navigators and supervisors.
@@ -95,7 +99,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "dashboard_export": frozenset({"supervisor", *NAVIGATING}),
 }
 POSTED_ACTIONS = frozenset(
-    {"case_transition", "case_assign", "case_take", "case_appointment_change"}
+    {"case_transition", "case_assign", "case_take", "case_appointment_change", "case_reopen"}
 )
 
 
@@ -167,7 +171,7 @@ def test_the_matrix_covers_every_registered_model() -> None:
     """The generated matrix holds the five admin pages of every registered model."""
     models = {target.model for target in TARGETS if target.model}
     assert models == {model._meta.label_lower for model in admin.site._registry}
-    assert len(TARGETS) == 5 * len(models) + 10
+    assert len(TARGETS) == 5 * len(models) + 12
 
 
 @pytest.mark.parametrize(("role", "target"), MATRIX)

@@ -143,6 +143,7 @@ def test_password_only_session_reaches_no_named_admin_url(
         "pk": world.case.pk,
         "appointment_pk": world.appointment.pk,
         "change": "cancel",
+        "move": "withdraw",
     }
     checked = []
     for name, parameters, route in named_admin_patterns(admin.site.get_urls()):

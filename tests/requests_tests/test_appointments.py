@@ -31,8 +31,9 @@ def ready_case(navigator_user, supervisor) -> SecondOpinionRequest:
     return case
 
 
-def book(case: SecondOpinionRequest, starts_at, by) -> object:
+def book(case: SecondOpinionRequest, starts_at, by, late_reason: str = "") -> object:
     return appointment_book(
+        late_reason=late_reason,
         case=case,
         starts_at=starts_at,
         specialty="medical",
@@ -51,11 +52,11 @@ def test_booking_within_the_target_is_met_at_once(ready_case, navigator_user) ->
     assert ready_case.first_appointment_at is not None
 
 
-def test_booking_after_the_target_is_not_met(ready_case, navigator_user) -> None:
+def test_booking_after_the_target_is_missed_at_once(ready_case, navigator_user) -> None:
     late = target_deadline(ready_case.target_date) + timedelta(hours=1)
-    book(ready_case, late, navigator_user)
+    book(ready_case, late, navigator_user, late_reason="The surgeon's first free clinic.")
     ready_case.refresh_from_db()
-    assert ready_case.target_state == TargetState.ON_TRACK  # the sweep decides as time passes
+    assert ready_case.target_state == TargetState.MISSED  # not on track while time passes
 
 
 def test_cancelling_the_deciding_appointment_undoes_met(ready_case, navigator_user) -> None:
@@ -73,14 +74,15 @@ def test_rescheduling_beyond_the_target_undoes_met(ready_case, navigator_user) -
     late = target_deadline(ready_case.target_date) + timedelta(days=1)
     appointment_move(appointment=appointment, starts_at=late, by=navigator_user)
     ready_case.refresh_from_db()
-    assert ready_case.target_state == TargetState.ON_TRACK
+    assert ready_case.target_state == TargetState.MISSED
     assert ready_case.first_appointment_at == late
     assert Notification.objects.filter(kind="appointment", case=ready_case).count() == 2
 
 
 def test_rescheduling_earlier_makes_it_met(ready_case, navigator_user) -> None:
     late = target_deadline(ready_case.target_date) + timedelta(days=1)
-    appointment = book(ready_case, late, navigator_user)
+    appointment = book(ready_case, late, navigator_user, late_reason="No clinic sooner.")
+    assert SecondOpinionRequest.objects.get(pk=ready_case.pk).target_state == TargetState.MISSED
     appointment_move(
         appointment=appointment, starts_at=timezone.now() + timedelta(days=1), by=navigator_user
     )

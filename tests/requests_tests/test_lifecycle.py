@@ -29,12 +29,15 @@ CENTER = ZoneInfo("America/New_York")
 TERMINAL = {Status.CLOSED, Status.WITHDRAWN, Status.DECLINED}
 OPEN = [status for status in Status.values if status not in TERMINAL]
 
-# The lifecycle as DESIGN.md draws it, written out here independently of the code.
+# The lifecycle as DESIGN.md draws it, written out here independently of the code. Booking is
+# allowed once a case is assigned: records gate the visit, not the booking.
 DESIGNED = {
     (Status.NEW, Status.ASSIGNED),
     (Status.ASSIGNED, Status.GATHERING_RECORDS),
     (Status.ASSIGNED, Status.READY_TO_SCHEDULE),
+    (Status.ASSIGNED, Status.SCHEDULED),
     (Status.GATHERING_RECORDS, Status.READY_TO_SCHEDULE),
+    (Status.GATHERING_RECORDS, Status.SCHEDULED),
     (Status.READY_TO_SCHEDULE, Status.SCHEDULED),
     (Status.SCHEDULED, Status.SEEN),
     (Status.SCHEDULED, Status.READY_TO_SCHEDULE),
@@ -225,17 +228,18 @@ def appointment_notifications(case: SecondOpinionRequest) -> list[Notification]:
     return list(Notification.objects.filter(case=case, kind=Notification.Kind.APPOINTMENT))
 
 
-@pytest.mark.parametrize(
-    "status",
-    [s for s in Status.values if s not in {Status.READY_TO_SCHEDULE, Status.SCHEDULED}],
-)
-def test_booking_is_refused_unless_ready_or_scheduled(navigator_user, status: str) -> None:
-    """Only a case ready to schedule (or already scheduled) can be booked."""
+BOOKABLE = {Status.ASSIGNED, Status.GATHERING_RECORDS, Status.READY_TO_SCHEDULE, Status.SCHEDULED}
+
+
+@pytest.mark.parametrize("status", [s for s in Status.values if s not in BOOKABLE])
+def test_booking_is_refused_unless_assigned_and_open(navigator_user, status: str) -> None:
+    """Only a case assigned and not yet past its visit can be booked (new, seen, closed...
+    cannot)."""
     case = case_in(status, navigator_user.navigator)
     before = state_of(case)
     with pytest.raises(ValidationError) as refused:
         book(case, navigator_user)
-    assert refused.value.code == "not_ready"
+    assert refused.value.code == "not_bookable"
     assert state_of(case) == before
     assert not Appointment.objects.filter(case=case).exists()
     assert appointment_notifications(case) == []
@@ -265,16 +269,19 @@ def test_an_in_person_visit_needs_a_place(navigator_user) -> None:
     assert not Appointment.objects.filter(case=case).exists()
 
 
-def test_booking_moves_the_case_to_scheduled(navigator_user) -> None:
-    """Booking a ready case schedules it, recorded as one change by the booker."""
-    case = case_in(Status.READY_TO_SCHEDULE, navigator_user.navigator)
+@pytest.mark.parametrize(
+    "status", [Status.ASSIGNED, Status.GATHERING_RECORDS, Status.READY_TO_SCHEDULE]
+)
+def test_booking_moves_the_case_to_scheduled(navigator_user, status: str) -> None:
+    """Booking an assigned case schedules it, recorded as one change by the booker."""
+    case = case_in(status, navigator_user.navigator)
     appointment = book(case, navigator_user)
     case.refresh_from_db()
     assert case.status == Status.SCHEDULED
     assert appointment.booked_by == navigator_user
     assert appointment.state == Appointment.State.BOOKED
     change = StatusChange.objects.filter(case=case).latest("changed_at", "pk")
-    assert (change.from_status, change.to_status) == (Status.READY_TO_SCHEDULE, Status.SCHEDULED)
+    assert (change.from_status, change.to_status) == (status, Status.SCHEDULED)
     assert change.changed_by == navigator_user
     assert case.target_state == TargetState.MET
 

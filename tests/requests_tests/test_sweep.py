@@ -13,10 +13,17 @@ from django.utils import timezone
 
 from navigators.services import case_assign
 from requests.choices import Status, TargetState
-from requests.models import Appointment, Notification, SecondOpinionRequest, TargetAlert
-from requests.services import target_sweep
+from requests.emails import notification_message
+from requests.models import (
+    Appointment,
+    Notification,
+    RecordItem,
+    SecondOpinionRequest,
+    TargetAlert,
+)
+from requests.services import appointment_cancel, target_sweep
 from requests.targets import target_date_for, target_deadline
-from tests.factories import make_request
+from tests.factories import DIAGNOSIS_TEXT, book_appointment, make_request
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +248,120 @@ def test_the_sweep_reads_through_its_partial_index(require_postgres) -> None:
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = queryset.explain()
     assert "request_sweep_target_idx" in plan
+
+
+# --- Records at risk: a visit soon with records still outstanding ----------------------
+
+
+def visit_with_items(
+    case: SecondOpinionRequest, navigator_user, *, visit_in: timedelta, item_states: list[str]
+) -> Appointment:
+    """Book the case's visit `visit_in` from now through the service, with record items."""
+    for state in item_states:
+        RecordItem.objects.create(
+            case=case, kind=RecordItem.Kind.PATHOLOGY_REPORT, facility="Mercy General", status=state
+        )
+    return book_appointment(case, navigator_user, starts_at=timezone.now() + visit_in)
+
+
+def test_a_visit_soon_with_records_outstanding_alerts_navigator_and_records_staff_once(
+    assigned_case, navigator_user, records_user, supervisor
+) -> None:
+    """A booked visit within VISIT_RECORDS_WARNING_DAYS with an item still requested: one
+    records-at-risk alert, to the navigator and each records staff member, never again."""
+    visit_with_items(
+        assigned_case,
+        navigator_user,
+        visit_in=timedelta(days=1),
+        item_states=[RecordItem.State.REQUESTED, RecordItem.State.RECEIVED],
+    )
+
+    target_sweep()
+    target_sweep()
+
+    assert alert_emails("alert_records_at_risk") == [
+        "navigator@example.org",
+        "records@example.org",
+    ]
+    assert (
+        TargetAlert.objects.filter(
+            case=assigned_case, level=TargetAlert.Level.RECORDS_AT_RISK
+        ).count()
+        == 1
+    )
+    [alert] = Notification.objects.filter(
+        kind="alert_records_at_risk", recipient="records@example.org"
+    )
+    assert alert.context["records_outstanding"] == 1
+    assert alert.context["records_url"].endswith(f"?q={assigned_case.reference}")
+
+
+def test_the_records_alert_names_the_visit_day_and_nothing_private(
+    assigned_case, navigator_user, records_user
+) -> None:
+    visit = visit_with_items(
+        assigned_case,
+        navigator_user,
+        visit_in=timedelta(hours=30),
+        item_states=[RecordItem.State.NEEDED, RecordItem.State.NEEDED],
+    )
+    target_sweep()
+    [alert] = Notification.objects.filter(
+        kind="alert_records_at_risk", recipient="records@example.org"
+    )
+    message = notification_message(alert)
+    assert assigned_case.reference in message.subject
+    assert timezone.localdate(visit.starts_at).isoformat() in message.body
+    assert "2 record item(s) still needed or requested" in message.body
+    for text in (message.subject, message.body, message.alternatives[0][0]):
+        for private in ("Maria", "Lopez", DIAGNOSIS_TEXT, "Mercy General", "Dr. Helen Park"):
+            assert private not in text, private
+
+
+@pytest.mark.parametrize(
+    ("visit_in", "item_states", "cancelled"),
+    [
+        (timedelta(days=3), [RecordItem.State.NEEDED], False),  # further than the warning
+        (timedelta(days=1), [RecordItem.State.RECEIVED, RecordItem.State.NOT_NEEDED], False),
+        (timedelta(days=1), [RecordItem.State.UNABLE], False),
+        (timedelta(days=1), [], False),
+        (timedelta(days=1), [RecordItem.State.NEEDED], True),  # the visit was cancelled
+    ],
+)
+def test_no_records_alert_for_a_visit_further_away_or_with_records_complete(
+    assigned_case, navigator_user, records_user, visit_in, item_states, cancelled
+) -> None:
+    appointment = visit_with_items(
+        assigned_case, navigator_user, visit_in=visit_in, item_states=item_states
+    )
+    if cancelled:
+        appointment_cancel(appointment=appointment, by=navigator_user)
+    target_sweep()
+    assert alert_emails("alert_records_at_risk") == []
+    assert not TargetAlert.objects.filter(level=TargetAlert.Level.RECORDS_AT_RISK).exists()
+
+
+def test_the_records_alert_follows_the_warning_setting(
+    assigned_case, navigator_user, records_user, settings
+) -> None:
+    settings.VISIT_RECORDS_WARNING_DAYS = 4
+    visit_with_items(
+        assigned_case,
+        navigator_user,
+        visit_in=timedelta(days=3),
+        item_states=[RecordItem.State.NEEDED],
+    )
+    target_sweep()
+    assert alert_emails("alert_records_at_risk") == [
+        "navigator@example.org",
+        "records@example.org",
+    ]
+
+
+def test_the_records_alert_skips_a_closed_case(assigned_case, navigator_user, records_user) -> None:
+    visit_with_items(
+        assigned_case, navigator_user, visit_in=timedelta(days=1), item_states=["needed"]
+    )
+    SecondOpinionRequest.objects.filter(pk=assigned_case.pk).update(status=Status.WITHDRAWN)
+    target_sweep()
+    assert alert_emails("alert_records_at_risk") == []

@@ -12,10 +12,10 @@ from django.utils import timezone
 from navigators.services import case_assign
 from requests.choices import TargetState
 from requests.jobs import task_named
-from requests.models import SecondOpinionRequest
+from requests.models import RecordItem, SecondOpinionRequest
 from requests.targets import target_date_for
 from requests.tasks import target_sweep_task
-from tests.factories import make_request
+from tests.factories import book_appointment, make_request
 from tests.infra import SmtpSink, WorkerProcess, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -77,3 +77,41 @@ def test_beat_schedule_runs_the_sweep_and_the_requeue_with_expiry() -> None:
         assert entry["options"]["expires"] > 0
         if isinstance(entry["schedule"], float):
             assert entry["options"]["expires"] < entry["schedule"]
+
+
+def test_sweep_task_sends_records_at_risk_to_navigator_and_records_staff_once(
+    celery_worker: WorkerProcess, smtp_sink: SmtpSink, navigator_user, supervisor, records_user
+) -> None:
+    """A visit tomorrow with a record still requested: the worker's sweep emails the navigator
+    and the records staff once each, by the real SMTP server, with no PHI."""
+    case = make_request()
+    if case.navigator_id is None:
+        case_assign(case=case, navigator=navigator_user.navigator, by=supervisor)
+    RecordItem.objects.create(
+        case=case,
+        kind=RecordItem.Kind.PATHOLOGY_REPORT,
+        facility="Mercy General",
+        status=RecordItem.State.REQUESTED,
+    )
+    book_appointment(case, navigator_user, starts_at=timezone.now() + timedelta(days=1))
+    smtp_sink.wait_for(3, timeout=15)  # the confirmation, the assignment and the booking
+    smtp_sink.messages.clear()
+
+    target_sweep_task.delay()
+    target_sweep_task.delay()  # a second sweep sends nothing more
+    smtp_sink.wait_for(2, timeout=15)
+    time.sleep(1.5)
+
+    assert sorted(m["To"] for m in smtp_sink.messages) == [
+        "navigator@example.org",
+        "records@example.org",
+    ]
+    for message in smtp_sink.messages:
+        assert message["Subject"].startswith("Records at risk:")
+        assert case.reference in message["Subject"]
+        text = "".join(
+            part.get_content() for part in message.walk() if part.get_content_maintype() == "text"
+        )
+        assert "record item(s) still needed or requested" in text
+        for private in ("Maria", "Lopez", "Mercy General"):
+            assert private not in text, private

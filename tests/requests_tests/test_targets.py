@@ -84,11 +84,12 @@ def test_met_when_the_first_appointment_is_by_the_end_of_the_target_date() -> No
     assert state(utc(2026, 12, 10), target, first=last_minute) == TargetState.MET
 
 
-def test_an_appointment_after_the_target_is_at_risk_then_missed() -> None:
+def test_an_appointment_after_the_target_is_missed_from_the_moment_it_is_booked() -> None:
+    """A standing visit after the target is a miss at once, not "on track" until the date."""
     target = date(2026, 12, 2)
     late = utc(2026, 12, 3, 5)  # Dec 3, 00:00 EST
-    assert state(utc(2026, 11, 26), target, first=late) == TargetState.ON_TRACK
-    assert state(utc(2026, 12, 1, 12), target, first=late) == TargetState.AT_RISK
+    assert state(utc(2026, 11, 26), target, first=late) == TargetState.MISSED
+    assert state(utc(2026, 12, 1, 12), target, first=late) == TargetState.MISSED
     assert state(utc(2026, 12, 3, 6), target, first=late) == TargetState.MISSED
 
 

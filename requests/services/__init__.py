@@ -1,6 +1,7 @@
 """The writes on cases, by subject; each module owns its rule, this package names them all.
 
 intake (the public form, referrals, staff corrections), lifecycle (status changes, notes),
+contacts (attempts to reach the patient),
 appointments (and the first-appointment target they decide), records, support, documents
 (storing and scanning), status_links (the patient's status page), outbox (emails owed),
 delivery (sending one), retention, sweep (the target sweep). Tasks call these; these queue
@@ -15,6 +16,7 @@ from .appointments import (
     appointment_move,
     case_target_refresh,
 )
+from .contacts import case_contact_log
 from .delivery import notification_send
 from .documents import document_scan, document_scan_requeue, document_store
 from .intake import case_details_update, case_submit, referral_submit
@@ -49,6 +51,7 @@ __all__ = [
     "appointment_book",
     "appointment_cancel",
     "appointment_move",
+    "case_contact_log",
     "case_details_update",
     "case_note_add",
     "case_submit",

@@ -10,29 +10,10 @@ import pytest
 from django.core import mail
 
 from navigators.services import case_assign
-from tests.e2e.browser import fill_request_form, screenshot
+from tests.e2e.browser import fill_request_form, screenshot, serious_violations
 from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
-AXE_OPTIONS = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
-    },
-    "resultTypes": ["violations"],
-}
-
-
-def serious_violations(page: Any) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=AXE_OPTIONS)
-    return [
-        f"{violation['id']} ({violation['impact']}): "
-        + "; ".join(node["target"][0] for node in violation["nodes"][:5])
-        for violation in results.response["violations"]
-        if violation["impact"] in {"serious", "critical"}
-    ]
 
 
 def check(page: Any, name: str) -> None:

@@ -255,19 +255,6 @@ def sees_case_notes(user: AbstractBaseUser) -> bool:
     return user.has_perm("requests.view_casenote")
 
 
-def case_parts_for(user: AbstractBaseUser) -> frozenset[str]:
-    """Return the parts of the case page below its fields that the user works or reads.
-
-    "notes", "record_items", "documents", "support_tasks", "appointments": navigators and
-    supervisors get everything; other roles only their own work.
-    """
-    if sees_case_notes(user):
-        return frozenset({"notes", "record_items", "documents", "support_tasks"})
-    if user.has_perm("requests.view_recorditem"):
-        return frozenset({"record_items", "documents"})
-    return frozenset({"appointments", "support_tasks"})
-
-
 def can_read_audit_trail(user: AbstractBaseUser) -> bool:
     """Return whether the user reads the audit trail (supervisors)."""
     return user.is_active and user.has_perm("requests.view_auditevent")
@@ -429,3 +416,20 @@ def case_to_reopen(user: AbstractBaseUser, case_id: int | str) -> SecondOpinionR
     if not is_supervisor(user):
         raise PermissionDenied
     return case
+# --- The case workspace --------------------------------------------------------------------
+
+
+def can_log_contact(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
+    """Return whether the user may log contact attempts and notes on the case: those who
+    work it (supervisors, its navigator)."""
+    return can_change_case(user, case) and user.has_perm("requests.add_casenote")
+
+
+def can_add_record_items(user: AbstractBaseUser, case: SecondOpinionRequest) -> bool:
+    """Return whether the user may list a new outside record to obtain for the case."""
+    return can_change_record_items(user, case) and user.has_perm("requests.add_recorditem")
+
+
+def sees_support_tasks(user: AbstractBaseUser) -> bool:
+    """Return whether the user reads a case's support tasks (case workers, advocates)."""
+    return user.is_active and user.has_perm("requests.view_supporttask")

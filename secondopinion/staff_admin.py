@@ -196,23 +196,6 @@ class StaffModelAdmin(
         return may_use_model(request.user, self.opts, "delete")
 
 
-class StaffInlineMixin(TimeZoneHelp):
-    """The base of the portal's inlines: model permissions asked of navigators.access."""
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        user = request.user
-        return may_use_model(user, self.opts, "view") or may_use_model(user, self.opts, "change")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may_use_model(request.user, self.opts, "add")
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may_use_model(request.user, self.opts, "change")
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may_use_model(request.user, self.opts, "delete")
-
-
 def restrict_registered_lists(site: admin.AdminSite) -> None:
     """Give every admin registered on `site` that lacks them the declared-lookups rule and
     the staff list title.

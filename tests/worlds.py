@@ -65,10 +65,10 @@ class CaseWorld:
 
 def case_world(users: dict[str, Any], case: SecondOpinionRequest) -> CaseWorld:
     """Return the world of one case: `users` (with a "supervisor"), the case, and a valid post
-    of its change form as a supervisor's browser would send it."""
+    of its details page (the admin's change form) as a supervisor's browser would send it."""
     client = Client()
     client.force_login(users["supervisor"])
-    page = client.get(reverse(CASE_CHANGE, args=[case.pk]))
+    page = client.get(reverse("admin:case_details", args=[case.pk]))
     return CaseWorld(users, case, change_post=form_fields(page.content.decode()))
 
 

@@ -1,16 +1,14 @@
-"""What the case page shows: its sections, the parts below them, and the panel above them.
+"""What the case pages show: the details page's sections, and the workspace's moves.
 
-The panel is the case's target badge, the actions the user may take on it (moves, assignment,
-booking) and its timeline. Which sections and parts a user sees is navigators.access's to say;
-this module lays them out.
+The moves are the actions the user may take on the case (take, book, status moves, assign),
+with its target badge. Which sections a user sees is navigators.access's to say; this module
+lays them out (the rest of the workspace is requests.admin.workspace's).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -22,25 +20,20 @@ from navigators.access import (
     CASE_SECTION_FIELDS,
     can_assign_case,
     can_book_case,
-    can_change_case,
     can_read_audit_trail,
     can_reopen_case,
     can_take_case,
     can_transition_case,
     case_sections_for,
     is_supervisor,
-    sees_case_notes,
 )
-from secondopinion.staff_admin import StaffInlineMixin
 
-from ..choices import BOOKABLE_STATUSES, CLOSING_STATUSES, Status
+from ..choices import BOOKABLE_STATUSES, CLOSING_STATUSES, Status, TargetState
 from ..forms import AssignForm
-from ..models import Appointment, CaseNote, SecondOpinionRequest
-from ..selectors import case_appointments, case_timeline, records_progress
+from ..models import SecondOpinionRequest
+from ..selectors import records_progress
 from ..services.closing import CLOSE_MOVE_OF
 from ..targets import days_left, target_colour, target_words
-from .records import DocumentInline, DocumentUploadInline, RecordItemInline
-from .support import SupportTaskInline
 
 SECTION_TITLES = (
     ("case", _("Case")),
@@ -82,69 +75,13 @@ WORKFLOW_FIELDS = (
     "referral_reason",
     "referral_urgent",
 )
-# Sections folded on the case page: looked up now and then, not worked from.
+# Sections folded on the details page: looked up now and then, not worked from.
 FOLDED_SECTIONS = frozenset({"requester", "consents"})
 
 
-class CaseNoteInline(StaffInlineMixin, admin.StackedInline):
-    """Add a note or a contact attempt; notes once written are not edited."""
-
-    model = CaseNote
-    extra = 1
-    can_delete = False
-    fields = ("kind", "outcome", "body")
-    verbose_name = _("new note or contact attempt")
-    verbose_name_plural = _("add a note or contact attempt")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[CaseNote]:
-        # Past notes are on the timeline; this inline only adds.
-        return super().get_queryset(request).none()
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return (
-            obj is not None
-            and can_change_case(request.user, obj)
-            and super().has_add_permission(request, obj)
-        )
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_add_permission(request, obj)
-
-
-class AppointmentInline(StaffInlineMixin, admin.TabularInline):
-    model = Appointment
-    extra = 0
-    can_delete = False
-    fields = ("starts_at", "specialty", "clinician", "modality", "location", "state")
-    readonly_fields = fields
-    verbose_name_plural = _("appointments (book with the button above)")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-# The parts below the case page's fields, by the name navigators.access.case_parts_for uses.
-CASE_INLINES: tuple[tuple[str, type], ...] = (
-    ("notes", CaseNoteInline),
-    ("record_items", RecordItemInline),
-    ("documents", DocumentUploadInline),
-    ("documents", DocumentInline),
-    ("appointments", AppointmentInline),
-    ("support_tasks", SupportTaskInline),
-)
-
-
 def case_panel_context(request: HttpRequest, case: SecondOpinionRequest) -> dict[str, Any]:
-    """Return what the panel above the case page's fields shows to this user."""
+    """Return the workspace's header badge and the moves this user may make on the case."""
     user = request.user
-    can_change = can_change_case(user, case)
-    appointments = case_appointments(case) if can_change or sees_case_notes(user) else []
     records = records_progress(case)
     transitions, close_moves = [], []
     if can_transition_case(user, case):
@@ -159,6 +96,8 @@ def case_panel_context(request: HttpRequest, case: SecondOpinionRequest) -> dict
         "case_badge": target_badge(case),
         "case_days_left": days_left(case.target_date),
         "case_target_words": target_words(case),
+        # The badge says the days left; the words say the risk (overdue says both).
+        "case_shows_risk": target_counts_days(case) and case.target_state != TargetState.OVERDUE,
         # The moves of _case_moves.html: buttons, links to the close pages, and reopen.
         "case_transitions": transitions,
         "case_close_moves": close_moves,
@@ -178,13 +117,17 @@ def case_panel_context(request: HttpRequest, case: SecondOpinionRequest) -> dict
             if can_read_audit_trail(user)
             else ""
         ),
-        "case_timeline": case_timeline(case, appointments) if sees_case_notes(user) else [],
-        "case_booked": (
-            [item for item in appointments if item.state == Appointment.State.BOOKED]
-            if can_change
-            else []
-        ),
     }
+
+
+def target_counts_days(case: SecondOpinionRequest) -> bool:
+    """Return whether the days left to a case's target mean something: not once it is booked
+    (its visit, not the calendar, decides the target), met, missed or closed."""
+    return (
+        case.is_open
+        and case.status != Status.SCHEDULED
+        and case.target_state not in {TargetState.MET, TargetState.MISSED}
+    )
 
 
 def target_badge(case: SecondOpinionRequest) -> str:

@@ -1,7 +1,8 @@
-"""The case admin: the case list, worked from the most urgent case, and the case page.
+"""The case admin: the case list, worked from the most urgent case, and the case pages.
 
-This module configures SecondOpinionRequestAdmin; what the case page shows is in case_page,
-the actions on a case in case_actions, the list's filters in filters. Every change goes
+This module configures SecondOpinionRequestAdmin; the case page is the workspace (workspace),
+its details page the admin's change form (the fieldsets of case_page), the actions on a case
+are in case_actions, the list's filters in filters. Every change goes
 through a service (requests.services, navigators.services); who may do what is decided in
 navigators.access. The admin only shows and routes.
 """
@@ -14,32 +15,22 @@ from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from navigators.access import can_change_case, case_parts_for, case_sections_for
+from navigators.access import can_change_case, case_sections_for
 from secondopinion.pagination import EstimatedCountPaginator
 from secondopinion.staff_admin import StaffModelAdmin
 
 from ..choices import Treatment
-from ..models import CaseNote, Document, RecordItem, SecondOpinionRequest
-from ..selectors import cases_by_urgency, with_records_progress
-from ..services import case_details_update, case_note_add
-from .audit import audit_case_view
+from ..models import SecondOpinionRequest
+from ..selectors import cases_by_urgency
+from ..services import case_details_update
 from .case_actions import CaseActionsMixin
-from .case_page import (
-    CASE_FIELDSETS,
-    CASE_INLINES,
-    FOLDED_SECTIONS,
-    WORKFLOW_FIELDS,
-    CaseNoteInline,
-    case_panel_context,
-    target_badge,
-)
+from .case_page import CASE_FIELDSETS, FOLDED_SECTIONS, WORKFLOW_FIELDS, target_badge
 from .filters import CaseQueueFilter, NavigatorFilter
-from .records import DocumentInline, DocumentUploadInline, RecordItemInline, save_record_formset
 from .search import ReferenceSearchMixin
-from .support import SupportTaskInline
+from .workspace import CaseWorkspaceMixin
 
 
 class CaseChangeList(ChangeList):
@@ -53,8 +44,10 @@ class CaseChangeList(ChangeList):
 
 
 @admin.register(SecondOpinionRequest)
-class SecondOpinionRequestAdmin(CaseActionsMixin, ReferenceSearchMixin, StaffModelAdmin):
-    """The case list, worked from the most urgent case, and the case page."""
+class SecondOpinionRequestAdmin(
+    CaseWorkspaceMixin, CaseActionsMixin, ReferenceSearchMixin, StaffModelAdmin
+):
+    """The case list, worked from the most urgent case, and the case pages."""
 
     list_title = _("Cases")
 
@@ -90,15 +83,6 @@ class SecondOpinionRequestAdmin(CaseActionsMixin, ReferenceSearchMixin, StaffMod
     view_on_site = False
     paginator = EstimatedCountPaginator
     actions = ("assign_selected", "take_selected")
-    # Navigators and supervisors: their timeline lists the status changes and appointments,
-    # and the case panel the booked ones with their buttons.
-    inlines = (
-        CaseNoteInline,
-        RecordItemInline,
-        DocumentUploadInline,
-        DocumentInline,
-        SupportTaskInline,
-    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SecondOpinionRequest]:
         # Not super(): it orders by get_ordering() before the urgency annotation exists.
@@ -107,26 +91,16 @@ class SecondOpinionRequestAdmin(CaseActionsMixin, ReferenceSearchMixin, StaffMod
     def get_object(
         self, request: HttpRequest, object_id: str, from_field: str | None = None
     ) -> SecondOpinionRequest | None:
-        """Return the case with what its page shows; a GET reads it once for panel and form.
-
-        A POST reads it afresh for the form, which writes the posted values into it: the
-        panel keeps showing the case as saved.
-        """
+        """Return the case with the relations its details page shows (one query)."""
         if from_field is not None:
             return super().get_object(request, object_id, from_field)
-        cached = getattr(request, "_case_page_case", None)
-        if cached is not None and str(cached.pk) == str(object_id):
-            return cached
-        queryset = with_records_progress(
-            self.get_queryset(request).select_related("navigator__user", "referring_provider")
+        queryset = self.get_queryset(request).select_related(
+            "navigator__user", "referring_provider"
         )
         try:
-            case = queryset.get(pk=self.model._meta.pk.to_python(object_id))
+            return queryset.get(pk=self.model._meta.pk.to_python(object_id))
         except (self.model.DoesNotExist, ValidationError, ValueError):
             return None
-        if request.method == "GET":
-            request._case_page_case = case
-        return case
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return CaseChangeList
@@ -162,12 +136,6 @@ class SecondOpinionRequestAdmin(CaseActionsMixin, ReferenceSearchMixin, StaffMod
             return WORKFLOW_FIELDS
         return tuple(field for _key, _title, fields in CASE_FIELDSETS for field in fields)
 
-    def get_inlines(self, request: HttpRequest, obj: Any) -> tuple[type, ...]:
-        if obj is None:
-            return ()
-        parts = case_parts_for(request.user)
-        return tuple(inline for part, inline in CASE_INLINES if part in parts)
-
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Requests arrive through the public forms (or a call, entered there).
         return False
@@ -187,41 +155,3 @@ class SecondOpinionRequestAdmin(CaseActionsMixin, ReferenceSearchMixin, StaffMod
             by=request.user,
             http_request=request,
         )
-
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        if formset.model in {RecordItem, Document}:
-            save_record_formset(request, form, formset)
-            return
-        if formset.model is not CaseNote:
-            super().save_formset(request, form, formset, change)
-            return
-        # Notes go through the service (author, audit); the admin's change message reads
-        # what the formset saved, so it is told here.
-        formset.new_objects = [
-            case_note_add(
-                case=form.instance,
-                by=request.user,
-                kind=note_form.cleaned_data["kind"],
-                outcome=note_form.cleaned_data.get("outcome", ""),
-                body=note_form.cleaned_data["body"],
-                http_request=request,
-            )
-            for note_form in formset.forms
-            if note_form.has_changed() and note_form.cleaned_data.get("body")
-        ]
-        formset.changed_objects, formset.deleted_objects = [], []
-
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        case = self.get_object(request, object_id)
-        context = dict(extra_context or {})
-        if case is not None and self.has_view_or_change_permission(request, case):
-            context.update(case_panel_context(request, case))
-            if request.method == "GET":
-                audit_case_view(request, case)
-        return super().change_view(request, object_id, form_url, context)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from navigators.access import can_change_support_task
 from secondopinion.pagination import EstimatedCountPaginator
-from secondopinion.staff_admin import StaffInlineMixin, StaffModelAdmin
+from secondopinion.staff_admin import StaffModelAdmin
 
 from ..models import InsuranceOutcome, SecondOpinionRequest, SupportTask
 from ..selectors import support_due_date
@@ -192,18 +192,3 @@ class SupportTaskAdmin(ReferenceSearchMixin, StaffModelAdmin):
             if getattr(case, name)
         ]
         return ", ".join(wanted) or "-"
-
-
-class SupportTaskInline(StaffInlineMixin, admin.TabularInline):
-    model = SupportTask
-    extra = 0
-    can_delete = False
-    fields = ("kind", "status", "owner", "notes", "completed_at")
-    readonly_fields = ("kind", "status", "owner", "notes", "completed_at")
-    verbose_name_plural = _("support (worked by the patient advocates)")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -2,7 +2,8 @@
 
 base (what the public forms share: IntakeForm, the error summary, widgets), request (the
 public request form), referral (the referral form), status (the status lookup), staff (the
-staff's case actions: move, assign, book). The answers' checks are in requests.validators.
+staff's case actions: move, assign, book), workspace (the case workspace's small forms).
+The answers' checks are in requests.validators.
 """
 
 from .base import IntakeForm
@@ -17,13 +18,25 @@ from .staff import (
     TransitionForm,
 )
 from .status import StatusLookupForm
+from .workspace import (
+    CONTACT_CHANNELS,
+    ContactLogForm,
+    DocumentUploadForm,
+    NoteForm,
+    RecordItemAddForm,
+)
 
 __all__ = [
+    "CONTACT_CHANNELS",
     "AppointmentForm",
     "AppointmentMoveForm",
     "AssignForm",
     "CloseForm",
+    "ContactLogForm",
+    "DocumentUploadForm",
     "IntakeForm",
+    "NoteForm",
+    "RecordItemAddForm",
     "ReferralForm",
     "ReopenForm",
     "RequestForm",

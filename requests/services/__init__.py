@@ -1,10 +1,10 @@
 """The writes on cases, by subject; each module owns its rule, this package names them all.
 
 intake (the public form, referrals, staff corrections), lifecycle (status changes, notes),
-appointments (and the first-appointment target they decide), closing (withdraw, decline,
-reopen), records, support, documents (storing and scanning), status_links (the patient's
-status page), outbox (emails owed), delivery (sending one), retention, sweep (the target
-sweep). Tasks call these; these queue
+contacts (attempts to reach the patient), appointments (and the first-appointment target they
+decide), closing (withdraw, decline, reopen), records, support, documents (storing and
+scanning), status_links (the patient's status page), outbox (emails owed), delivery (sending
+one), retention, sweep (the target sweep). Tasks call these; these queue
 tasks through requests.jobs, by name, and never import them.
 """
 
@@ -17,6 +17,7 @@ from .appointments import (
     case_target_refresh,
 )
 from .closing import CLOSE_MOVES, case_close, case_reopen
+from .contacts import case_contact_log
 from .delivery import notification_send
 from .documents import document_scan, document_scan_requeue, document_store
 from .intake import case_details_update, case_submit, referral_submit
@@ -53,6 +54,7 @@ __all__ = [
     "appointment_cancel",
     "appointment_move",
     "case_close",
+    "case_contact_log",
     "case_details_update",
     "case_note_add",
     "case_reopen",

@@ -50,8 +50,8 @@ def test_navigator_notes_and_books_from_my_cases(
     page.goto(live_server.url + "/admin/requests/secondopinionrequest/")
     screenshot(page, "staff-01-my-cases")
     page.get_by_role("link", name=ready_case.reference).click()
-    page.locator("#id_notes-0-body").fill("Called the patient; records are on their way.")
-    page.get_by_role("button", name="Save and continue editing").click()
+    page.locator("#id_body").fill("Called the patient; records are on their way.")
+    page.get_by_role("button", name="Add note").click()
     page.wait_for_load_state()
     assert CaseNote.objects.filter(case=ready_case, author=navigator_user).count() == 1
 
@@ -92,9 +92,14 @@ def test_supervisor_reassigns_a_case(
 def test_records_staff_see_no_status_or_assignment_controls(
     page: Any, live_server: Any, ready_case: SecondOpinionRequest, records_user: Any
 ) -> None:
+    """Records staff reach cases through their desk: the workspace is refused to them, and
+    shows no moves."""
     log_in(page, live_server, "records")
-    page.goto(live_server.url + f"/admin/requests/secondopinionrequest/{ready_case.pk}/change/")
+    response = page.goto(
+        live_server.url + f"/admin/requests/secondopinionrequest/{ready_case.pk}/change/"
+    )
     screenshot(page, "staff-05-records-view")
+    assert response.status == 403
     assert page.locator(".transition-form").count() == 0
     assert page.locator(".assign-form").count() == 0
     assert "Book an appointment" not in page.content()

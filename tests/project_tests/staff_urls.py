@@ -12,16 +12,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from requests.choices import Status
 from requests.models import (
     Appointment,
+    CaseNote,
+    Document,
+    RecordItem,
     SecondOpinionRequest,
     StatusChange,
 )
-from tests.worlds import CaseWorld
+from tests.worlds import PDF, CaseWorld
 
 ADMIN_VIEWS = ("changelist", "add", "change", "history", "delete")
 CASE_ACTIONS = (
@@ -32,6 +36,12 @@ CASE_ACTIONS = (
     "case_appointment_change",
     "case_close",
     "case_reopen",
+    # The workspace's small forms and the details page.
+    "case_details",
+    "case_contact",
+    "case_note",
+    "case_record_add",
+    "case_document_add",
 )
 
 
@@ -96,6 +106,17 @@ def request_for(target: Target, world: CaseWorld) -> tuple[str, str, dict[str, A
             status=Status.WITHDRAWN, closed_at=timezone.now()
         )
         return "post", reverse("admin:case_reopen", args=[case.pk]), {"note": "Asked again."}
+    if target.kind in {"case_details", "case_record_add"}:
+        return "get", reverse(f"admin:{target.kind}", args=[case.pk]), {}
+    if target.kind == "case_contact":
+        data = {"attempt": "call:no_answer", "note": ""}
+        return "post", reverse("admin:case_contact", args=[case.pk]), data
+    if target.kind == "case_note":
+        data = {"body": "Patient called back."}
+        return "post", reverse("admin:case_note", args=[case.pk]), data
+    if target.kind == "case_document_add":
+        data = {"file": SimpleUploadedFile("report.pdf", PDF, content_type="application/pdf")}
+        return "post", reverse("admin:case_document_add", args=[case.pk]), data
     if target.kind == "document":
         return "get", world.document.get_absolute_url(), {}
     if target.kind in {"dashboard", "dashboard_export"}:
@@ -104,10 +125,15 @@ def request_for(target: Target, world: CaseWorld) -> tuple[str, str, dict[str, A
 
 
 def case_state(world: CaseWorld, target: Target) -> tuple[Any, ...]:
-    """Return what a case action changes: the case's status and navigator, the appointment."""
+    """Return what a case action changes: the case's status and navigator, the appointment,
+    how many notes, record items and documents it has."""
     case = world.unassigned if target.on == "unassigned" else world.case
     row = SecondOpinionRequest.objects.values_list("status", "navigator_id").get(pk=case.pk)
-    return (*row, Appointment.objects.values_list("state", flat=True).get(pk=world.appointment.pk))
+    return (
+        *row,
+        Appointment.objects.values_list("state", flat=True).get(pk=world.appointment.pk),
+        *(model.objects.filter(case=case).count() for model in (CaseNote, RecordItem, Document)),
+    )
 
 
 def body_of(response: Any) -> bytes:

@@ -92,6 +92,16 @@ ALLOWED: dict[str, frozenset[str]] = {
     "case_close": frozenset({"supervisor", "navigator"}),
     # case_to_reopen: supervisors only reopen a withdrawn or declined case.
     "case_reopen": frozenset({"supervisor"}),
+    # may_browse_cases: the details page is read by those who open case pages (saved by those
+    # who may change the case: can_change_case).
+    "case_details": frozenset({"supervisor", *NAVIGATING}),
+    # can_log_contact: supervisors, and the navigator on their own case.
+    "case_contact": frozenset({"supervisor", "navigator"}),
+    "case_note": frozenset({"supervisor", "navigator"}),
+    # can_add_record_items: records staff and supervisors on any case, a navigator on their own.
+    "case_record_add": frozenset({"supervisor", "navigator", "records"}),
+    # can_upload_documents: those who may change the case.
+    "case_document_add": frozenset({"supervisor", "navigator"}),
     # can_view_documents: supervisors, records staff, a navigator on their own case; no advocate.
     "document": frozenset({"supervisor", "navigator", "records"}),
     # view_dashboard: navigators and supervisors.
@@ -99,7 +109,16 @@ ALLOWED: dict[str, frozenset[str]] = {
     "dashboard_export": frozenset({"supervisor", *NAVIGATING}),
 }
 POSTED_ACTIONS = frozenset(
-    {"case_transition", "case_assign", "case_take", "case_appointment_change", "case_reopen"}
+    {
+        "case_transition",
+        "case_assign",
+        "case_take",
+        "case_appointment_change",
+        "case_reopen",
+        "case_contact",
+        "case_note",
+        "case_document_add",
+    }
 )
 
 
@@ -171,7 +190,7 @@ def test_the_matrix_covers_every_registered_model() -> None:
     """The generated matrix holds the five admin pages of every registered model."""
     models = {target.model for target in TARGETS if target.model}
     assert models == {model._meta.label_lower for model in admin.site._registry}
-    assert len(TARGETS) == 5 * len(models) + 12
+    assert len(TARGETS) == 5 * len(models) + 17
 
 
 @pytest.mark.parametrize(("role", "target"), MATRIX)

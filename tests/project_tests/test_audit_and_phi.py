@@ -42,7 +42,8 @@ from tests.worlds import PDF, private_storage_in
 
 pytestmark = pytest.mark.django_db
 
-CASE_CHANGE = "admin:requests_secondopinionrequest_change"
+CASE_CHANGE = "admin:requests_secondopinionrequest_change"  # the case workspace
+CASE_DETAILS = "admin:case_details"  # the patient's details: the admin's change form
 FIRST_NAME = "Zephyrine"
 LAST_NAME = "Quillfeather"
 DOB = date(1958, 7, 14)
@@ -123,15 +124,15 @@ def test_a_refused_case_page_is_not_counted_as_a_read(navigator_user: Any, super
 def test_a_change_through_the_case_form_is_audited_by_field_name(
     navigator_user: Any, supervisor: Any
 ) -> None:
-    """Correcting the patient's phone on the case page records that the phone changed, from
+    """Correcting the patient's phone on the details page records that the phone changed, from
     which address and browser, and neither number."""
     case = assigned_case(navigator_user, supervisor)
     client = client_for(navigator_user)
-    page = client.get(reverse(CASE_CHANGE, args=[case.pk]))
+    page = client.get(reverse(CASE_DETAILS, args=[case.pk]))
     post = {**form_fields(page.content.decode()), "phone": "+16175559876"}
 
     response = client.post(
-        reverse(CASE_CHANGE, args=[case.pk]),
+        reverse(CASE_DETAILS, args=[case.pk]),
         post,
         REMOTE_ADDR="198.51.100.7",
         HTTP_USER_AGENT="Case-form browser",
@@ -261,13 +262,13 @@ def test_no_audit_event_quotes_a_changed_or_searched_value(
         needs_travel=True,
     )
     client = client_for(navigator_user)
-    page = client.get(reverse(CASE_CHANGE, args=[case.pk]))
+    page = client.get(reverse(CASE_DETAILS, args=[case.pk]))
     post = {
         **form_fields(page.content.decode()),
         "last_name": NEW_SURNAME,
         "insurance_member_id": MEMBER_ID,
     }
-    assert client.post(reverse(CASE_CHANGE, args=[case.pk]), post).status_code == 302
+    assert client.post(reverse(CASE_DETAILS, args=[case.pk]), post).status_code == 302
     searches = 0
     for user in (navigator_user, supervisor):
         for name in SEARCHED_LISTS:
@@ -540,9 +541,9 @@ def test_retention_leaves_no_patient_detail_in_the_audit_trail(
         case = make_request(last_name=LAST_NAME, date_of_birth=DOB)
         case_assign(case=case, navigator=navigator_user.navigator, by=supervisor)
         client = client_for(navigator_user)
-        page = client.get(reverse(CASE_CHANGE, args=[case.pk]))
+        page = client.get(reverse(CASE_DETAILS, args=[case.pk]))
         post = {**form_fields(page.content.decode()), "last_name": "Quillfeather-Ames"}
-        assert client.post(reverse(CASE_CHANGE, args=[case.pk]), post).status_code == 302
+        assert client.post(reverse(CASE_DETAILS, args=[case.pk]), post).status_code == 302
         case_transition(case=case, to_status=Status.WITHDRAWN, by=None)
         traveller.shift(timedelta(days=settings.RETENTION_DAYS + 1))
 

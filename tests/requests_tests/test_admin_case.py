@@ -34,7 +34,8 @@ from tests.worlds import CaseWorld, case_world
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:requests_secondopinionrequest_changelist"
-CHANGE = "admin:requests_secondopinionrequest_change"
+CHANGE = "admin:requests_secondopinionrequest_change"  # the case workspace
+DETAILS = "admin:case_details"  # the patient's details: the admin's change form
 NEW_PHONE = "+16175559876"
 
 
@@ -100,7 +101,7 @@ def _change_get(client: Client, world: CaseWorld) -> Any:
 
 
 def _change_post(client: Client, world: CaseWorld) -> Any:
-    return client.post(reverse(CHANGE, args=[world.case.pk]), world.change_post)
+    return client.post(reverse(DETAILS, args=[world.case.pk]), world.change_post)
 
 
 def _transition(client: Client, world: CaseWorld) -> Any:
@@ -256,14 +257,16 @@ def test_a_crafted_case_page_post_is_refused(staff: dict[str, Any], role: str) -
         "navigator": staff["other_navigator_user"].navigator.pk,
         "target_state": TargetState.MET,
     }
-    response = client_for(staff[role]).post(reverse(CHANGE, args=[world.case.pk]), crafted)
-    assert response.status_code == 403
+    for name in (CHANGE, DETAILS):
+        response = client_for(staff[role]).post(reverse(name, args=[world.case.pk]), crafted)
+        assert response.status_code == 403
     assert snapshot(world.case) == before
 
 
 @pytest.mark.parametrize("role", sorted(WORKERS))
 def test_the_case_page_never_changes_status_or_navigator(staff: dict[str, Any], role: str) -> None:
-    """Status and navigator posted with the case page are ignored: only the services set them."""
+    """Status and navigator posted with the details page are ignored: only the services set
+    them."""
     world = world_for(ACTIONS["change-post"], staff)
     crafted = {
         **world.change_post,
@@ -273,7 +276,7 @@ def test_the_case_page_never_changes_status_or_navigator(staff: dict[str, Any], 
         "closed_at_0": "2026-01-01",
         "closed_at_1": "10:00",
     }
-    response = client_for(staff[role]).post(reverse(CHANGE, args=[world.case.pk]), crafted)
+    response = client_for(staff[role]).post(reverse(DETAILS, args=[world.case.pk]), crafted)
     assert response.status_code == 302
     case = SecondOpinionRequest.objects.get(pk=world.case.pk)
     assert case.phone == NEW_PHONE
@@ -441,22 +444,20 @@ def test_records_staff_do_not_see_the_notes(records_user, navigator_user) -> Non
 def test_a_note_added_on_the_case_page_is_signed_by_its_author(
     staff: dict[str, Any], role: str
 ) -> None:
-    """The note form of the case page saves one CaseNote whose author is the user."""
+    """The workspace's contact log saves one CaseNote whose author is the user."""
     case = make_request()
     assign_directly(case, staff["navigator_user"])
     client = client_for(staff[role])
-    url = reverse(CHANGE, args=[case.pk])
-    data = form_fields(client.get(url).content.decode())
-    assert data["notes-TOTAL_FORMS"] == "1"
-    data.update(
-        {
-            "notes-0-kind": CaseNote.Kind.VOICEMAIL,
-            "notes-0-outcome": CaseNote.Outcome.LEFT_MESSAGE,
-            "notes-0-body": "  Left a voicemail about the records release.  ",
-        }
-    )
+    html = client.get(reverse(CHANGE, args=[case.pk])).content.decode()
+    assert 'value="voicemail:left_message"' in html
 
-    response = client.post(url, data)
+    response = client.post(
+        reverse("admin:case_contact", args=[case.pk]),
+        {
+            "attempt": "voicemail:left_message",
+            "note": "  Left a voicemail about the records release.  ",
+        },
+    )
 
     assert response.status_code == 302
     note = CaseNote.objects.get(case=case)
@@ -518,7 +519,7 @@ def test_the_timeline_tells_what_happened_and_who_did_it_newest_first(
 
 
 def test_an_overdue_case_shows_its_days_left_only_while_there_are_some(navigator_user) -> None:
-    """Two days past its target, the panel says overdue (the badge), never "-2 days left";
+    """Two days past its target, the header says overdue (the badge), never "-2 days left";
     one day before it, "1 day left", never "1 days"."""
     late = case_with(navigator_user, -2, TargetState.OVERDUE)
     soon = case_with(navigator_user, 3, TargetState.ON_TRACK)
@@ -531,17 +532,17 @@ def test_an_overdue_case_shows_its_days_left_only_while_there_are_some(navigator
 
     assert "days left" not in late_page
     assert "2 days overdue" in late_page
-    assert "(3 days left)" in soon_page
-    assert "(1 day left)" in tomorrow_page
+    assert "3 days left" in soon_page
+    assert "1 day left" in tomorrow_page
     assert "1 days" not in tomorrow_page
 
 
-def test_saving_the_case_page_without_a_note_adds_none(navigator_user) -> None:
-    """The empty note form left as it is saves no note."""
+def test_saving_the_details_page_adds_no_note(navigator_user) -> None:
+    """The details page saved as it is adds no note."""
     case = make_request()
     assign_directly(case, navigator_user)
     client = client_for(navigator_user)
-    url = reverse(CHANGE, args=[case.pk])
+    url = reverse(DETAILS, args=[case.pk])
     response = client.post(url, form_fields(client.get(url).content.decode()))
     assert response.status_code == 302
     assert not CaseNote.objects.exists()
@@ -735,7 +736,7 @@ def test_a_valid_booking_still_books_and_returns_to_the_case(navigator_user) -> 
 
 
 def test_the_move_form_marks_its_required_time(navigator_user) -> None:
-    """The case page's move form marks its one field as required."""
+    """The workspace's move form marks its one field as required."""
     case = _ready_case(navigator_user)
     appointment = Appointment.objects.create(
         case=case,

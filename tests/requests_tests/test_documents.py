@@ -24,7 +24,6 @@ from requests.services import document_store
 from tests.clamav import clamd_running
 from tests.factories import client_for, form_data, make_request
 from tests.files import EICAR_PDF, JPEG, PDF
-from tests.html import form_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -357,19 +356,18 @@ def test_the_case_page_links_a_document_only_through_the_download_view(
 # --- Staff uploads on the case page ------------------------------------------------------
 
 
-def case_page_post(client: Client, case: SecondOpinionRequest, **extra: Any) -> Any:
-    """Post the case page as the browser shows it, with the document inline's fields added."""
-    url = reverse(CASE_CHANGE, args=[case.pk])
-    data = form_fields(client.get(url).content.decode())
-    assert data["documents-TOTAL_FORMS"] == "1"
-    assert data["documents-INITIAL_FORMS"] == "0"
-    return client.post(url, {**data, **extra})
+def case_page_post(client: Client, case: SecondOpinionRequest, **data: Any) -> Any:
+    """Post the workspace's upload form, which the case page offers."""
+    assert reverse("admin:case_document_add", args=[case.pk]) in (
+        client.get(reverse(CASE_CHANGE, args=[case.pk])).content.decode()
+    )
+    return client.post(reverse("admin:case_document_add", args=[case.pk]), data)
 
 
 def test_a_navigator_uploads_a_document_on_the_case_page(
     navigator_user, supervisor, private_storage: Path
 ) -> None:
-    """The document inline stores the file for the case, signed, linked to its record item."""
+    """The workspace's upload stores the file for the case, signed, linked to its record item."""
     case = make_request()
     case_assign(case=case, navigator=navigator_user.navigator, by=supervisor)
     item = RecordItem.objects.create(
@@ -380,8 +378,8 @@ def test_a_navigator_uploads_a_document_on_the_case_page(
         client_for(navigator_user),
         case,
         **{
-            "documents-0-file": upload("outside path report.pdf", PDF),
-            "documents-0-record_item": str(item.pk),
+            "file": upload("outside path report.pdf", PDF),
+            "record_item": str(item.pk),
         },
     )
 
@@ -413,11 +411,9 @@ def test_a_bad_staff_upload_is_refused_and_not_stored(
     case = make_request()
     case_assign(case=case, navigator=navigator_user.navigator, by=supervisor)
 
-    response = case_page_post(
-        client_for(navigator_user), case, **{"documents-0-file": upload("scan.pdf", content)}
-    )
+    response = case_page_post(client_for(navigator_user), case, file=upload("scan.pdf", content))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert not Document.objects.exists()
     assert stored_files(private_storage) == []
@@ -434,10 +430,10 @@ def test_a_staff_upload_clamd_finds_infected_is_refused(
     with clamd_running() as socket_path:
         settings.CLAMD_SOCKET = socket_path
         response = case_page_post(
-            client_for(navigator_user), case, **{"documents-0-file": upload("labs.pdf", EICAR_PDF)}
+            client_for(navigator_user), case, file=upload("labs.pdf", EICAR_PDF)
         )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "“labs” did not pass our virus check" in response.content.decode()
     assert not Document.objects.exists()
     assert stored_files(private_storage) == []

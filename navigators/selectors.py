@@ -152,18 +152,14 @@ def _group_warning(navigator: Navigator, case: SecondOpinionRequest) -> str:
 
 
 def _load_warning(navigator: Navigator, open_cases: int) -> str:
-    after = open_cases + 1
-    if after <= navigator.capacity:
+    """Return the overload in words when one more case would put the navigator over
+    capacity, else ""."""
+    if open_cases < navigator.capacity:
         return ""
-    if open_cases >= navigator.capacity:
-        return _(
-            "Overloaded: already %(open)d open cases for a capacity of %(capacity)d; this "
-            "would be case %(after)d."
-        ) % {"open": open_cases, "capacity": navigator.capacity, "after": after}
-    return _("This case fills the last place (%(after)d of %(capacity)d).") % {
-        "after": after,
-        "capacity": navigator.capacity,
-    }
+    return _(
+        "Overloaded: already %(open)d open cases for a capacity of %(capacity)d; this "
+        "would be case %(after)d."
+    ) % {"open": open_cases, "capacity": navigator.capacity, "after": open_cases + 1}
 
 
 def navigator_fits_for(case: SecondOpinionRequest) -> list[NavigatorFit]:

@@ -21,12 +21,19 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.db.models.options import Options
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 
 from requests.choices import REOPENABLE_STATUSES
 from requests.models import Document, SecondOpinionRequest
 
 from .models import Navigator
-from .roles import PATIENT_ADVOCATES, RECORDS_STAFF
+from .roles import (
+    DEFAULT_LANDING,
+    PATIENT_ADVOCATES,
+    RECORDS_STAFF,
+    ROLE_LANDING,
+    SUPERUSER_LANDING,
+)
 
 CaseAction = Literal["view", "change", "transition", "assign", "take", "book"]
 ModelAction = Literal["view", "add", "change", "delete"]
@@ -433,3 +440,69 @@ def can_add_record_items(user: AbstractBaseUser, case: SecondOpinionRequest) -> 
 def sees_support_tasks(user: AbstractBaseUser) -> bool:
     """Return whether the user reads a case's support tasks (case workers, advocates)."""
     return user.is_active and user.has_perm("requests.view_supporttask")
+# --- Landing pages, the navigator's day, the team ------------------------------------------
+
+
+def landing_page(user: AbstractBaseUser) -> str:
+    """Return the URL of the page the user starts on (after signing in, and on the admin index).
+
+    Superusers and supervisors start on the team, navigators on their day's work, records
+    staff and advocates on their work lists (roles.ROLE_LANDING); anyone else on the admin's
+    index of pages. Never the admin index itself, which sends here.
+    """
+    if user.is_active and user.is_superuser:
+        return reverse(SUPERUSER_LANDING)
+    if user.is_active:
+        names = _role_names(user)
+        for role, url_name in ROLE_LANDING.items():
+            if role in names:
+                return reverse(url_name)
+    return reverse(DEFAULT_LANDING)
+
+
+def may_open_today(user: AbstractBaseUser) -> bool:
+    """Return whether the user opens a Today page: navigators and supervisors, who work cases."""
+    return user.is_active and may_browse_cases(user)
+
+
+def today_navigator_for(user: AbstractBaseUser, navigator_id: str | None) -> Navigator | None:
+    """Return the navigator whose Today the user opens: their own (None if they navigate
+    nothing), or for a supervisor the navigator asked for.
+
+    A navigator sees only their own day: asking for another's is refused (PermissionDenied),
+    as is the page for records staff and advocates; Http404 when no such navigator.
+    """
+    if not may_open_today(user):
+        raise PermissionDenied
+    own = navigator_of(user)
+    if not navigator_id:
+        return own
+    try:
+        wanted = int(navigator_id)
+    except (TypeError, ValueError) as error:
+        raise Http404("No such navigator.") from error
+    if own is not None and own.pk == wanted:
+        return own
+    if not is_supervisor(user):
+        raise PermissionDenied
+    try:
+        return Navigator.objects.select_related("user").get(pk=wanted)
+    except Navigator.DoesNotExist as error:
+        raise Http404("No such navigator.") from error
+
+
+def takes_for_today(user: AbstractBaseUser, navigator: Navigator | None) -> bool:
+    """Return whether the Today page of `navigator` offers the user "Take" on the queue: only
+    on their own day (taking a case is always for oneself)."""
+    return navigator is not None and may_take_cases(user) and navigator_of(user) == navigator
+
+
+def may_open_team(user: AbstractBaseUser) -> bool:
+    """Return whether the user opens the team page (supervisors, superusers)."""
+    return is_supervisor(user)
+
+
+def require_team(user: AbstractBaseUser) -> None:
+    """Refuse (PermissionDenied) a user who may not open the team page."""
+    if not may_open_team(user):
+        raise PermissionDenied

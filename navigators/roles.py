@@ -66,6 +66,20 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
 }
 
 
+# Where each role starts: after signing in, and whenever it opens the admin index
+# (navigators.access.landing_page). A person in several roles starts on the page of the first
+# of their roles listed here. Values are URL names.
+ROLE_LANDING: dict[str, str] = {
+    SUPERVISORS: "admin:team",
+    NAVIGATORS: "admin:today",
+    RECORDS_STAFF: "admin:requests_recorditem_changelist",
+    PATIENT_ADVOCATES: "admin:requests_supporttask_changelist",
+}
+SUPERUSER_LANDING = "admin:team"
+# Staff in no role start on the admin's own index of pages, which everyone can open.
+DEFAULT_LANDING = "admin:all_pages"
+
+
 def sync_role_groups(apps: Any, schema_editor: Any = None) -> None:
     """Create the role groups and give each exactly its permissions (for data migrations)."""
     from django.contrib.auth.management import create_permissions

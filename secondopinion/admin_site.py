@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django_otp.admin import OTPAdminSite
 
@@ -50,9 +50,30 @@ class PortalAdminSite(OTPAdminSite):
 
         return enrol_view(request, self)
 
+    def index(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        """Send each person to the page their role starts on (navigators.access.landing_page);
+        the admin's own index of pages is `all_pages`."""
+        from navigators.access import landing_page
+
+        return HttpResponseRedirect(landing_page(request.user))
+
+    def all_pages(self, request: HttpRequest) -> HttpResponse:
+        """The admin's own index: every list the person may open, linked from the landing
+        pages for whoever needs a page their own does not link."""
+        return super().index(request, extra_context={"title": "All staff pages"})
+
     def get_urls(self) -> list[Any]:
-        # Not wrapped in admin_view: the person enrolling is not signed in yet.
-        return [path("enrol/", self.enrol, name="mfa_enrol"), *super().get_urls()]
+        from navigators import staff_views
+
+        wrap = self.admin_view
+        return [
+            # Not wrapped in admin_view: the person enrolling is not signed in yet.
+            path("enrol/", self.enrol, name="mfa_enrol"),
+            path("all/", wrap(self.all_pages), name="all_pages"),
+            path("today/", wrap(staff_views.today_view), name="today"),
+            path("team/", wrap(staff_views.team_view), name="team"),
+            *super().get_urls(),
+        ]
 
 
 def staff_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

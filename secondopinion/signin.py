@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from navigators.access import can_sign_in_to_staff_site
+from navigators.access import can_sign_in_to_staff_site, landing_page
 
 from . import mfa
 
@@ -108,6 +108,14 @@ class EnrolmentForm(forms.Form):
     )
 
 
+def _after_sign_in(next_url: str, user: Any) -> str:
+    """Return where a person goes once signed in: the page they were sent from, else (no page,
+    or the admin index, which only sends on) the page their role starts on."""
+    if next_url == reverse("admin:index"):
+        return landing_page(user)
+    return next_url
+
+
 @never_cache
 @sensitive_post_parameters("password", "otp_token")
 def login_view(request: HttpRequest, site: admin.AdminSite) -> HttpResponse:
@@ -118,7 +126,7 @@ def login_view(request: HttpRequest, site: admin.AdminSite) -> HttpResponse:
     only for an account with no device (a supervisor's reset makes room for a new one).
     """
     if request.method == "GET" and site.has_permission(request):
-        return HttpResponseRedirect(reverse("admin:index"))
+        return HttpResponseRedirect(landing_page(request.user))
     next_url = mfa.staff_home(request, request.POST.get("next") or request.GET.get("next"))
     mfa_required = settings.MFA_REQUIRED
     form = SignInForm(
@@ -127,6 +135,7 @@ def login_view(request: HttpRequest, site: admin.AdminSite) -> HttpResponse:
         mfa_required=mfa_required,
     )
     if form.is_valid():
+        next_url = _after_sign_in(next_url, form.user)
         if mfa_required and form.device is None:
             mfa.enrolment_start(request, form.user, next_url=next_url)
             return HttpResponseRedirect(reverse("admin:mfa_enrol"))

@@ -30,6 +30,7 @@ from navigators.access import (
     navigator_of,
 )
 from navigators.services import case_assign, case_take
+from navigators.staff_views import case_reassign_view
 
 from ..choices import Status
 from ..forms import (
@@ -56,6 +57,7 @@ class CaseActionsMixin:
             path("<int:pk>/transition/", wrap(self.transition_view), name="case_transition"),
             path("<int:pk>/assign/", wrap(self.assign_view), name="case_assign"),
             path("<int:pk>/take/", wrap(self.take_view), name="case_take"),
+            path("<int:pk>/reassign/", wrap(case_reassign_view), name="case_reassign"),
             path("<int:pk>/book/", wrap(self.book_view), name="case_book"),
             path("<int:pk>/close/<slug:move>/", wrap(self.close_view), name="case_close"),
             path("<int:pk>/reopen/", wrap(self.reopen_view), name="case_reopen"),
@@ -151,7 +153,7 @@ class CaseActionsMixin:
         if request.method != "POST":
             return HttpResponse(status=405)
         case = case_for_user(request.user, pk, action="take")
-        return self._act(
+        response = self._act(
             request,
             case,
             lambda: case_take(
@@ -159,6 +161,10 @@ class CaseActionsMixin:
             ),
             lambda: _("Case %(ref)s is yours.") % {"ref": case.reference},
         )
+        # Taken from the Today page's queue: back there, the case now among one's own.
+        if request.POST.get("back") == "today":
+            return HttpResponseRedirect(reverse("admin:today"))
+        return response
 
     def book_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         case = case_for_user(request.user, pk, action="book")

@@ -80,7 +80,7 @@ def test_staff_pages_navigators_use_most(
     page.locator("#id_username").fill("navigator")
     page.locator("#id_password").fill("correct horse battery staple")
     page.locator("input[type=submit]").click()
-    page.wait_for_url("**/admin/")
+    page.wait_for_url("**/admin/today/")
     for name, path in [
         ("my-cases", "/admin/requests/secondopinionrequest/"),
         ("case-page", f"/admin/requests/secondopinionrequest/{case.pk}/change/"),
@@ -222,7 +222,7 @@ def test_the_booking_page_empty_and_with_errors(
     page.locator("#id_username").fill("navigator")
     page.locator("#id_password").fill("correct horse battery staple")
     page.locator("input[type=submit]").click()
-    page.wait_for_url("**/admin/")
+    page.wait_for_url("**/admin/today/")
     page.goto(live_server.url + f"/admin/requests/secondopinionrequest/{case.pk}/book/")
     check(page, f"book-empty-{width}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -25,7 +25,10 @@ def log_in(page: Any, live_server: Any, username: str) -> None:
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("input[type=submit]").click()
-    page.wait_for_url("**/admin/")
+    # Each role lands on its own page (navigators.access.landing_page).
+    page.wait_for_url(
+        lambda url: url.startswith(live_server.url + "/admin/") and "login" not in url
+    )
 
 
 @pytest.fixture

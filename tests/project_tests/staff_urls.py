@@ -3,7 +3,8 @@ for the security tests.
 
 The list is generated: every model registered on the admin site gets its five pages, so a
 model admin added later is covered (and fails loudly until the world has an object for it).
-The case actions, the document download and the dashboard are added by name.
+The case actions, the document download, the dashboard and the landing pages (Today, the
+team, all pages) are added by name.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ CASE_ACTIONS = (
     "case_note",
     "case_record_add",
     "case_document_add",
+    "case_reassign",
 )
+LANDING_PAGES = ("all_pages", "today", "team")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ def staff_targets() -> list[Target]:
     found += [Target(action) for action in CASE_ACTIONS]
     found.append(Target("case_take", on="unassigned"))
     found += [Target("document"), Target("dashboard"), Target("dashboard_export")]
+    found += [Target(page) for page in LANDING_PAGES]
     return found
 
 
@@ -87,8 +91,10 @@ def request_for(target: Target, world: CaseWorld) -> tuple[str, str, dict[str, A
         return "post", reverse("admin:case_assign", args=[case.pk]), data
     if target.kind == "case_take":
         return "post", reverse("admin:case_take", args=[case.pk]), {}
-    if target.kind == "case_book":
-        return "get", reverse("admin:case_book", args=[case.pk]), {}
+    if target.kind in {"case_book", "case_reassign"}:
+        return "get", reverse(f"admin:{target.kind}", args=[case.pk]), {}
+    if target.kind in LANDING_PAGES:
+        return "get", reverse(f"admin:{target.kind}"), {}
     if target.kind == "case_appointment_change":
         url = reverse(
             "admin:case_appointment_change", args=[case.pk, world.appointment.pk, "cancel"]

@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
+from navigators.access import landing_page
 from navigators.roles import (
     NAVIGATORS,
     PATIENT_ADVOCATES,
@@ -48,6 +49,7 @@ class Outcome(StrEnum):
     DONE = "302 back to the case page: the action was carried out"
     REFUSED = "403"
     HIDDEN = "302 to the admin index: no such object for this user"
+    LANDING = "302 to the page the role starts on (access.landing_page)"
     LOGIN = "302 to the login page"
 
 
@@ -77,7 +79,15 @@ NAVIGATING = frozenset({"navigator", "other_navigator"})
 # Everything but the model pages, as who is let through (access.py, on the navigator's own
 # case, or on an unassigned one for "@unassigned").
 ALLOWED: dict[str, frozenset[str]] = {
+    # The admin index sends every member of staff to their landing page; the admin's own
+    # index is "all pages", open to all staff.
     "index": STAFF,
+    "all_pages": STAFF,
+    # may_open_today: those who work cases (a navigator their own day, a supervisor anyone's).
+    "today": frozenset({"supervisor", *NAVIGATING}),
+    # may_open_team, and the reassign picker (case_for_user "assign"): supervisors.
+    "team": frozenset({"supervisor"}),
+    "case_reassign": frozenset({"supervisor"}),
     # can_transition_case: the transition permission and can_change_case (own case, supervisor).
     "case_transition": frozenset({"supervisor", "navigator"}),
     # is_supervisor: only supervisors assign and reassign.
@@ -137,6 +147,8 @@ def expected(role: str, target: Target) -> Outcome:
     allowed = ALLOWED[str(target)]
     if role not in allowed:
         return Outcome.REFUSED
+    if target.kind == "index":
+        return Outcome.LANDING
     return Outcome.DONE if target.kind in POSTED_ACTIONS else Outcome.PAGE
 
 
@@ -167,8 +179,9 @@ TARGETS = staff_targets()
 MATRIX = [pytest.param(role, target, id=f"{role}-{target}") for role in ROLES for target in TARGETS]
 
 
-def outcome_of(response: Any, world: CaseWorld, target: Target) -> str:
-    """Name what a response did, in the words of Outcome (or its status and location)."""
+def outcome_of(response: Any, world: CaseWorld, target: Target, landing: str = "") -> str:
+    """Name what a response did, in the words of Outcome (or its status and location);
+    `landing` is the landing page of the user who asked."""
     if response.status_code == 200:
         return Outcome.PAGE
     if response.status_code == 403:
@@ -179,6 +192,8 @@ def outcome_of(response: Any, world: CaseWorld, target: Target) -> str:
             return Outcome.LOGIN
         if location == reverse("admin:index"):
             return Outcome.HIDDEN
+        if landing and location == landing:
+            return Outcome.LANDING
         case = world.unassigned if target.on == "unassigned" else world.case
         if location == reverse("admin:requests_secondopinionrequest_change", args=[case.pk]):
             return Outcome.DONE
@@ -190,22 +205,24 @@ def test_the_matrix_covers_every_registered_model() -> None:
     """The generated matrix holds the five admin pages of every registered model."""
     models = {target.model for target in TARGETS if target.model}
     assert models == {model._meta.label_lower for model in admin.site._registry}
-    assert len(TARGETS) == 5 * len(models) + 17
+    assert len(TARGETS) == 5 * len(models) + 21
 
 
 @pytest.mark.parametrize(("role", "target"), MATRIX)
 def test_staff_url_access(role: str, target: Target, world: CaseWorld) -> None:
     """Each role gets what the rule table says; no refused response shows the patient or file."""
     client = Client()
+    landing = ""
     if role != "anonymous":
         client.force_login(world.users[role])
+        landing = landing_page(world.users[role])
     method, url, data = request_for(target, world)
     before = case_state(world, target)
 
     response = getattr(client, method)(url, data)
 
     want = expected(role, target)
-    assert outcome_of(response, world, target) == want, f"{role} {method.upper()} {url}"
+    assert outcome_of(response, world, target, landing) == want, f"{role} {method.upper()} {url}"
     # A carried-out action changed the case (not just bounced back with an error); nothing
     # else did.
     assert (case_state(world, target) != before) == (want == Outcome.DONE), url

@@ -25,8 +25,9 @@ pytestmark = pytest.mark.django_db
 ADDRESS = "203.0.113.50"
 AGENT = "AuditProbe/1.0 (X11; Linux x86_64)"
 ROLES = (*ROLE_FIXTURES, "superuser")
-# Pages that show no record: the admin's index (model names) and an empty add form.
-NO_RECORDS = frozenset({"index", "add"})
+# Pages that show no record: the admin's index (model names, and now a redirect), all pages
+# (the admin's own index), the team (navigators' names and counts) and an empty add form.
+NO_RECORDS = frozenset({"index", "all_pages", "team", "add"})
 TARGETS = staff_targets()
 MATRIX = [pytest.param(role, target, id=f"{role}-{target}") for role in ROLES for target in TARGETS]
 

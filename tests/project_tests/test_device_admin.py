@@ -169,7 +169,7 @@ def test_a_supervisor_resets_a_colleagues_device(
     and sends their next sign-in to enrolment."""
     settings.MFA_REQUIRED = True
     colleague = verified_client(navigator_user)
-    assert colleague.get("/admin/").status_code == 200
+    assert colleague.get("/admin/all/").status_code == 200
     device = device_of(navigator_user)
     TOTPDevice.objects.create(user=navigator_user, name="old phone", confirmed=False)
 
@@ -185,7 +185,7 @@ def test_a_supervisor_resets_a_colleagues_device(
     )
     assert (event.object_type, event.object_id) == ("auth.user", str(navigator_user.pk))
     assert event.detail == {"mfa": "reset", "devices": 2}
-    assert colleague.get("/admin/")["Location"].startswith(LOGIN)
+    assert colleague.get("/admin/all/")["Location"].startswith(LOGIN)
     again = Client().post(LOGIN, {"username": "navigator", "password": PASSWORD})
     assert again["Location"] == ENROL
 

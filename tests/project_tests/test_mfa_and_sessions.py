@@ -179,7 +179,7 @@ def test_password_without_token_does_not_sign_in(supervisor: Any, settings: Any)
 
     assert response.status_code == 200  # the form again, with its error
     assert not signed_in(client)
-    assert client.get("/admin/")["Location"].startswith(LOGIN)
+    assert client.get("/admin/all/")["Location"].startswith(LOGIN)
 
 
 def test_a_wrong_token_does_not_sign_in(supervisor: Any, settings: Any) -> None:
@@ -200,7 +200,7 @@ def test_a_wrong_token_does_not_sign_in(supervisor: Any, settings: Any) -> None:
     )
 
     assert not signed_in(client)
-    assert client.get("/admin/")["Location"].startswith(LOGIN)
+    assert client.get("/admin/all/")["Location"].startswith(LOGIN)
 
 
 def test_a_valid_totp_login_reaches_the_admin_and_staff_pages(
@@ -214,8 +214,8 @@ def test_a_valid_totp_login_reaches_the_admin_and_staff_pages(
     response = otp_login(client, supervisor, device)
 
     assert response.status_code == 302
-    assert response["Location"] == "/admin/"
-    assert client.get("/admin/").status_code == 200
+    assert response["Location"] == "/admin/team/"
+    assert client.get("/admin/all/").status_code == 200
     assert client.get(reverse("requests:dashboard")).status_code == 200
 
 
@@ -259,7 +259,7 @@ def test_failed_logins_lock_the_address_out(
 
     client, response = log_in("records", REMOTE_ADDR="198.51.100.11")
     assert response.status_code == 302
-    assert response["Location"] == "/admin/"
+    assert response["Location"] == "/admin/requests/recorditem/"
     assert signed_in(client)
 
 
@@ -360,10 +360,10 @@ def test_an_idle_staff_session_ends_after_the_idle_limit(supervisor: Any) -> Non
     assert django_settings.SESSION_COOKIE_AGE == 15 * 60
     with time_machine.travel(START, tick=False) as traveller:
         client = password_only(supervisor)
-        assert client.get("/admin/").status_code == 200
+        assert client.get("/admin/all/").status_code == 200
 
         traveller.shift(timedelta(minutes=16))
-        response = client.get("/admin/")
+        response = client.get("/admin/all/")
 
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)
@@ -378,16 +378,16 @@ def test_pages_renew_the_idle_expiry_at_most_once_a_minute(supervisor: Any) -> N
         def expiry() -> datetime:
             return Session.objects.get(session_key=key).expire_date
 
-        client.get("/admin/")
+        client.get("/admin/all/")
         renewed = expiry()
         assert renewed == START + timedelta(minutes=15)
 
         traveller.shift(timedelta(seconds=59))
-        assert client.get("/admin/").status_code == 200
+        assert client.get("/admin/all/").status_code == 200
         assert expiry() == renewed
 
         traveller.shift(timedelta(seconds=1))
-        assert client.get("/admin/").status_code == 200
+        assert client.get("/admin/all/").status_code == 200
         assert expiry() == START + timedelta(minutes=16)
 
 
@@ -398,11 +398,11 @@ def test_an_active_staff_session_ends_twelve_hours_after_login(supervisor: Any) 
         client = password_only(supervisor)
         for step in range(1, 72):  # every 10 minutes up to 11 h 50 min
             traveller.shift(timedelta(minutes=10))
-            response = client.get("/admin/")
+            response = client.get("/admin/all/")
             assert response.status_code == 200, f"signed out after {step * 10} minutes"
 
         traveller.shift(timedelta(minutes=11))  # 12 h 01 min after login, idle 11 min
-        response = client.get("/admin/")
+        response = client.get("/admin/all/")
 
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)

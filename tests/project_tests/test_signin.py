@@ -148,15 +148,16 @@ def test_a_code_is_not_checked_when_the_password_is_wrong(mfa_on: None, device: 
 
 
 def test_a_right_password_and_code_sign_in_verified(mfa_on: None, device: TOTPDevice) -> None:
-    """The password and the current code sign in, verified by the device: /admin/ opens."""
+    """The password and the current code sign in, verified by the device: the supervisor's
+    landing page (the team) and the staff pages open."""
     client = Client()
 
     response = sign_in(client, code=code_for(device.key))
 
     assert response.status_code == 302
-    assert response["Location"] == "/admin/"
+    assert response["Location"] == "/admin/team/"
     assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
-    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/all/").status_code == 200
 
 
 def test_a_code_with_spaces_is_accepted(mfa_on: None, device: TOTPDevice) -> None:
@@ -228,13 +229,14 @@ FOREIGN_OR_UNKNOWN = [
 
 @pytest.mark.parametrize("next_url", FOREIGN_OR_UNKNOWN)
 def test_a_foreign_or_unknown_next_lands_on_the_staff_home(next_url: str, supervisor: Any) -> None:
-    """A sign-in with a next that leaves the site or names no page lands on /admin/."""
+    """A sign-in with a next that leaves the site or names no page lands on the person's
+    landing page (a supervisor's: the team)."""
     client = Client()
 
     response = sign_in(client, next_url=next_url)
 
     assert response.status_code == 302
-    assert response["Location"] == "/admin/"
+    assert response["Location"] == "/admin/team/"
     assert client.get(response["Location"]).status_code == 200
 
 
@@ -277,7 +279,7 @@ def test_a_first_sign_in_enrols_the_device_and_signs_in(mfa_on: None, supervisor
         key = start_enrolment(client, next_url="/dashboard/")
         assert client.session.session_key != old_session
         assert not signed_in(client)
-        assert client.get("/admin/")["Location"].startswith(LOGIN)
+        assert client.get("/admin/all/")["Location"].startswith(LOGIN)
         page = client.get(ENROL).content.decode()
         assert 'src="data:image/svg+xml' in page
 
@@ -291,7 +293,7 @@ def test_a_first_sign_in_enrols_the_device_and_signs_in(mfa_on: None, supervisor
         assert response.status_code == 302
         assert response["Location"] == "/dashboard/"
         assert verified(client)
-        assert client.get("/admin/").status_code == 200
+        assert client.get("/admin/all/").status_code == 200
         assert client.get(ENROL)["Location"] == LOGIN  # the key is not shown again
     [device] = TOTPDevice.objects.filter(user=supervisor)
     assert (device.key, device.confirmed) == (key, True)

@@ -219,5 +219,5 @@ def test_the_staff_header_links_the_dashboard_for_those_who_may_see_it(
 ) -> None:
     """The header's Dashboard link follows navigators.access.can_view_dashboard."""
     client.force_login(request.getfixturevalue(role))
-    html = client.get("/admin/").content.decode()
+    html = client.get("/admin/all/").content.decode()
     assert ('href="/dashboard/"' in html) is linked

@@ -7,13 +7,18 @@ with a facility (reference, name, date of birth) and nothing clinical beyond the
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -24,20 +29,42 @@ from navigators.access import (
     can_upload_documents,
     can_view_documents,
     may_browse_cases,
+    may_manage_facilities,
+    may_use_records_desk,
+    record_item_for_user,
     record_items_visible_to,
 )
 from secondopinion.pagination import EstimatedCountPaginator
 from secondopinion.staff_admin import StaffInlineMixin, StaffModelAdmin
 
+from ..audit import audit_record
 from ..documents import validate_upload
-from ..models import Document, RecordItem, SecondOpinionRequest, normalise_reference
-from ..selectors import record_item_due_chase
-from ..services import RECORD_FIELDS, document_store, record_item_save, record_items_mark
+from ..forms.desks import (
+    BulkMarkForm,
+    FacilityNameInput,
+    MarkReceivedForm,
+    MarkRequestedForm,
+    UploadReceivedForm,
+)
+from ..models import AuditEvent, Document, RecordItem, SecondOpinionRequest, normalise_reference
+from ..selectors import OUTSTANDING, record_item_due_chase
+from ..selectors.records import DeskFilters, records_desk
+from ..services import (
+    RECORD_FIELDS,
+    document_store,
+    record_item_mark_received,
+    record_item_mark_requested,
+    record_item_receive_document,
+    record_item_save,
+    record_items_mark,
+)
 from ..targets import days_left
 from .filters import AgeFilter, ChaseFilter, OutstandingFilter
 from .search import ReferenceSearchMixin
 
 EDITABLE = tuple(RECORD_FIELDS)
+
+State = RecordItem.State
 
 
 def _before(item: RecordItem) -> dict[str, Any] | None:
@@ -61,8 +88,228 @@ class CaseReferenceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
+# --- The records desk ----------------------------------------------------------------------
+
+DESK_PAGE_SIZE = 50
+DESK_FILTER_KEYS = ("state", "chase", "facility", "page")
+
+
+def desk_filters(params: Any) -> DeskFilters:
+    """Return the desk's filters from a query string (anything unknown is ignored)."""
+    state = params.get("state", "")
+    return DeskFilters(
+        state=state if state in OUTSTANDING else "",
+        chase=params.get("chase") == "yes",
+        facility=params.get("facility", "")[:200],
+    )
+
+
+def desk_query(params: Any) -> str:
+    """Return the desk's own filters of a query string, to come back to after a post."""
+    kept = QueryDict(mutable=True)
+    for key in DESK_FILTER_KEYS:
+        value = params.get(key, "")
+        if value:
+            kept[key] = value[:200]
+    return kept.urlencode()
+
+
+@dataclass
+class DeskRow:
+    """One outstanding item on the desk, with the forms of what the user may do with it."""
+
+    item: RecordItem
+    can_change: bool
+    requested: MarkRequestedForm
+    received: MarkReceivedForm
+    upload: UploadReceivedForm
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def open_form(self) -> str:
+        """Return which of the row's forms to show open: the one that was refused."""
+        for name in ("requested", "received", "upload"):
+            if getattr(self, name).is_bound:
+                return name
+        return ""
+
+
+class RecordsDeskMixin:
+    """The records desk: every outstanding item in the order to work it, marked requested or
+    received (one at a time or checked together), and a received file uploaded in one step.
+
+    Records staff work it; navigators and supervisors read it too, and mark the items they
+    may change (navigators.access).
+    """
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("desk/", wrap(self.desk_view), name="records_desk"),
+            path("desk/bulk/", wrap(self.desk_bulk_view), name="records_desk_bulk"),
+            path("desk/<int:pk>/<str:do>/", wrap(self.desk_mark_view), name="records_desk_mark"),
+            *super().get_urls(),
+        ]
+
+    def desk_view(self, request: HttpRequest) -> HttpResponse:
+        if not may_use_records_desk(request.user):
+            raise PermissionDenied
+        return self._desk_page(request, request.GET)
+
+    def _desk_page(
+        self,
+        request: HttpRequest,
+        params: Any,
+        *,
+        bound: dict[int, DeskRow] | None = None,
+        bulk: BulkMarkForm | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        """Render the desk; a refused post shows its row's bound form and error in place."""
+        filters = desk_filters(params)
+        items = record_items_visible_to(request.user, records_desk(filters))
+        paginator = Paginator(items, DESK_PAGE_SIZE)
+        page = paginator.get_page(params.get("page"))
+        rows = [(bound or {}).get(item.pk) or self._desk_row(request, item) for item in page]
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.VIEW_LIST,
+            case=None,
+            detail={"view": "records_desk", "shown": [row.item.pk for row in rows]},
+            http_request=request,
+        )
+        query = desk_query(params)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Records desk"),
+            "opts": self.opts,
+            "rows": rows,
+            "page_obj": page,
+            "filters": filters,
+            "states": [("", _("Needed or requested")), *((s, State(s).label) for s in OUTSTANDING)],
+            "back": query,
+            "page_query": desk_query({**params.dict(), "page": ""}),
+            "bulk": bulk or BulkMarkForm(),
+            "may_bulk": any(row.can_change for row in rows),
+            "chase_days": settings.RECORDS_FOLLOW_UP_DAYS,
+            "today": timezone.localdate(),
+            "may_manage_facilities": may_manage_facilities(request.user),
+            "errors": [error for row in (bound or {}).values() for error in row.errors]
+            + ([str(e) for errors in bulk.errors.values() for e in errors] if bulk else []),
+        }
+        return render(request, "admin/records_desk.html", context, status=status)
+
+    def _desk_row(self, request: HttpRequest, item: RecordItem, **bound: Any) -> DeskRow:
+        prefix = f"item-{item.pk}"
+        data = bound.get("data")
+        files = bound.get("files")
+        do = bound.get("do")
+        return DeskRow(
+            item=item,
+            can_change=can_change_record_items(request.user, item.case),
+            requested=MarkRequestedForm(data if do == "requested" else None, prefix=prefix),
+            received=MarkReceivedForm(data if do == "received" else None, prefix=prefix),
+            upload=UploadReceivedForm(
+                data if do == "upload" else None,
+                files if do == "upload" else None,
+                prefix=f"{prefix}-upload",
+            ),
+        )
+
+    def _back_to_desk(self, request: HttpRequest) -> HttpResponseRedirect:
+        query = desk_query(QueryDict(request.POST.get("back", "")))
+        return HttpResponseRedirect(reverse("admin:records_desk") + (f"?{query}" if query else ""))
+
+    def desk_mark_view(self, request: HttpRequest, pk: int, do: str) -> HttpResponse:
+        """Mark one item requested or received, or upload its file and mark it received."""
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        if do not in {"requested", "received", "upload"}:
+            raise Http404("No such desk action.")
+        item = record_item_for_user(request.user, pk)
+        row = self._desk_row(request, item, data=request.POST, files=request.FILES, do=do)
+        form = {"requested": row.requested, "received": row.received, "upload": row.upload}[do]
+        if form.is_valid():
+            try:
+                self._desk_act(request, item, do, form)
+            except ValidationError as error:
+                row.errors = list(error.messages)
+            else:
+                return self._back_to_desk(request)
+        else:
+            row.errors = [str(e) for errors in form.errors.values() for e in errors]
+        back = QueryDict(request.POST.get("back", ""))
+        return self._desk_page(request, back, bound={item.pk: row}, status=400)
+
+    def _desk_act(self, request: HttpRequest, item: RecordItem, do: str, form: Any) -> None:
+        name = f"{item.case.reference}, {item.get_kind_display()}"
+        if do == "requested":
+            record_item_mark_requested(
+                item=item,
+                method=form.cleaned_data["method"],
+                on=form.day(),
+                by=request.user,
+                http_request=request,
+            )
+            messages.success(request, _("%(item)s: marked requested.") % {"item": name})
+        elif do == "received":
+            record_item_mark_received(
+                item=item, on=form.day(), by=request.user, http_request=request
+            )
+            messages.success(request, _("%(item)s: marked received.") % {"item": name})
+        else:
+            document = record_item_receive_document(
+                item=item,
+                upload=form.cleaned_data["file"],
+                content_type=form.content_type,
+                on=form.day(),
+                by=request.user,
+                http_request=request,
+            )
+            messages.success(
+                request,
+                _("%(item)s: “%(file)s” uploaded and the item marked received.")
+                % {"item": name, "file": document.original_name},
+            )
+
+    def desk_bulk_view(self, request: HttpRequest) -> HttpResponse:
+        """Mark the checked rows requested (with a method) or received, all or none."""
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        if not may_use_records_desk(request.user):
+            raise PermissionDenied
+        form = BulkMarkForm(request.POST)
+        back = QueryDict(request.POST.get("back", ""))
+        if not form.is_valid():
+            return self._desk_page(request, back, bulk=form, status=400)
+        chosen = record_items_visible_to(
+            request.user, RecordItem.objects.filter(pk__in=form.cleaned_data["items"])
+        ).select_related("case")
+        refused = [item for item in chosen if not can_change_record_items(request.user, item.case)]
+        if refused:
+            raise PermissionDenied
+        do = form.cleaned_data["do"]
+        try:
+            changed = record_items_mark(
+                items=chosen,
+                status=do,
+                by=request.user,
+                method=form.cleaned_data["method"] if do == State.REQUESTED else None,
+                on=form.day(),
+                http_request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self._desk_page(request, back, bulk=form, status=400)
+        messages.success(
+            request,
+            _("%(n)d item(s) marked %(state)s.") % {"n": changed, "state": State(do).label.lower()},
+        )
+        return self._back_to_desk(request)
+
+
 @admin.register(RecordItem)
-class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
+class RecordItemAdmin(RecordsDeskMixin, ReferenceSearchMixin, StaffModelAdmin):
     """The records worklist: every outstanding item across open cases, oldest first."""
 
     list_title = _("Record items to obtain")
@@ -132,6 +379,12 @@ class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
         if obj is None:
             return self.readonly_fields
         return (*self.readonly_fields, "case", *self.case_panel)
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "facility":
+            # Offers the directory's names; any other name may still be typed.
+            kwargs["widget"] = FacilityNameInput(attrs={"class": "vTextField"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_autocomplete_fields(self, request: HttpRequest) -> tuple[str, ...]:
         # The case chooser searches the case list: for those who browse it.

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -217,7 +218,7 @@ def records_digest(*, now: datetime | None = None) -> int:
                     "staff_first_name": user.first_name,
                     "cases": cases,
                     "items": claimed,
-                    "worklist_url": settings.SITE_URL + "/admin/requests/recorditem/?chase=yes",
+                    "worklist_url": f"{settings.SITE_URL}{reverse('admin:records_desk')}?chase=yes",
                 },
             )
     return claimed

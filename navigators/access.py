@@ -418,15 +418,13 @@ def may_use_records_desk(user: AbstractBaseUser) -> bool:
 def record_item_for_user(user: AbstractBaseUser, item_id: int | str) -> Any:
     """Return the record item (with its case) if the user may change it.
 
-    Raise Http404 when there is no such item, or none the user sees (another navigator's),
-    and PermissionDenied when the user sees it but may not change it.
+    Raise Http404 when there is no such item and PermissionDenied when the user may not
+    change it (another navigator's, or a role that does not work items).
     """
     from requests.models import RecordItem
 
     try:
-        item = record_items_visible_to(
-            user, RecordItem.objects.select_related("case", "facility_ref")
-        ).get(pk=int(item_id))
+        item = RecordItem.objects.select_related("case", "facility_ref").get(pk=int(item_id))
     except (RecordItem.DoesNotExist, ValueError, TypeError) as error:
         raise Http404("No such record item.") from error
     if not can_change_record_items(user, item.case):

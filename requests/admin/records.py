@@ -147,7 +147,11 @@ class RecordsDeskMixin:
         return [
             path("desk/", wrap(self.desk_view), name="records_desk"),
             path("desk/bulk/", wrap(self.desk_bulk_view), name="records_desk_bulk"),
-            path("desk/<int:pk>/<str:do>/", wrap(self.desk_mark_view), name="records_desk_mark"),
+            path(
+                "desk/<int:pk>/<str:change>/",
+                wrap(self.desk_mark_view),
+                name="records_desk_mark",
+            ),
             *super().get_urls(),
         ]
 
@@ -220,10 +224,11 @@ class RecordsDeskMixin:
         query = desk_query(QueryDict(request.POST.get("back", "")))
         return HttpResponseRedirect(reverse("admin:records_desk") + (f"?{query}" if query else ""))
 
-    def desk_mark_view(self, request: HttpRequest, pk: int, do: str) -> HttpResponse:
+    def desk_mark_view(self, request: HttpRequest, pk: int, change: str) -> HttpResponse:
         """Mark one item requested or received, or upload its file and mark it received."""
         if request.method != "POST":
             return HttpResponse(status=405)
+        do = change
         if do not in {"requested", "received", "upload"}:
             raise Http404("No such desk action.")
         item = record_item_for_user(request.user, pk)
@@ -282,12 +287,13 @@ class RecordsDeskMixin:
         back = QueryDict(request.POST.get("back", ""))
         if not form.is_valid():
             return self._desk_page(request, back, bulk=form, status=400)
-        chosen = record_items_visible_to(
-            request.user, RecordItem.objects.filter(pk__in=form.cleaned_data["items"])
-        ).select_related("case")
-        refused = [item for item in chosen if not can_change_record_items(request.user, item.case)]
-        if refused:
-            raise PermissionDenied
+        wanted = set(form.cleaned_data["items"])
+        chosen = RecordItem.objects.filter(pk__in=wanted).select_related("case")
+        found = list(chosen)
+        if len(found) != len(wanted) or not all(
+            can_change_record_items(request.user, item.case) for item in found
+        ):
+            raise PermissionDenied  # A row the user may not change (or none such) was sent.
         do = form.cleaned_data["do"]
         try:
             changed = record_items_mark(

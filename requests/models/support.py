@@ -78,7 +78,8 @@ class SupportTask(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.case_id}"
+        # Named by the case's reference, as staff say it (never by a database id).
+        return f"{self.get_kind_display()} for {self.case.reference}"
 
     @property
     def is_open(self) -> bool:

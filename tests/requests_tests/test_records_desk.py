@@ -164,7 +164,7 @@ def test_a_navigator_reads_their_own_cases_items_and_marks_them(
 
     assert listed(client.get(reverse(DESK))) == [own.pk]
     refused = client.post(mark_url(other, "received"), {})
-    assert refused.status_code == 404
+    assert refused.status_code == 403
     assert RecordItem.objects.get(pk=other.pk).status == State.NEEDED
     done = client.post(mark_url(own, "received"), {})
     assert done.status_code == 302
@@ -182,7 +182,7 @@ def test_an_advocate_cannot_post_a_mark(advocate_user) -> None:
 
     response = client_for(advocate_user).post(mark_url(item, "received"), {})
 
-    assert response.status_code in {403, 404}
+    assert response.status_code == 403
     assert RecordItem.objects.get(pk=item.pk).status == State.NEEDED
 
 
@@ -358,8 +358,11 @@ def test_a_navigator_cannot_bulk_mark_another_navigators_items(
 ) -> None:
     other = add_item(open_case(other_navigator_user))
 
-    client_for(navigator_user).post(reverse(BULK), {"do": "received", "items": [other.pk]})
+    response = client_for(navigator_user).post(
+        reverse(BULK), {"do": "received", "items": [other.pk]}
+    )
 
+    assert response.status_code == 403
     assert RecordItem.objects.get(pk=other.pk).status == State.NEEDED
 
 

@@ -4,6 +4,8 @@ directory's names."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
@@ -13,6 +15,7 @@ from secondopinion.staff_admin import StaffModelAdmin
 
 from ..models import Facility
 from ..selectors import OUTSTANDING
+from ..services import facility_save
 
 
 @admin.register(Facility)
@@ -34,6 +37,9 @@ class FacilityAdmin(StaffModelAdmin):
                 )
             )
         )
+
+    def save_model(self, request: HttpRequest, obj: Facility, form: Any, change: bool) -> None:
+        facility_save(facility=obj, by=request.user, http_request=request)
 
     @admin.display(description=_("items outstanding"), ordering="desk_outstanding")
     def outstanding_items(self, obj: Facility) -> int:

@@ -22,7 +22,14 @@ from navigators.selectors import staff_with_role
 
 from ..audit import audit_record, changed_fields
 from ..choices import DiseaseGroup, Treatment
-from ..models import AuditEvent, Document, Notification, RecordItem, SecondOpinionRequest
+from ..models import (
+    AuditEvent,
+    Document,
+    Facility,
+    Notification,
+    RecordItem,
+    SecondOpinionRequest,
+)
 from ..selectors.records import OUTSTANDING, facility_for_name, records_progress, to_chase
 from .documents import document_store
 from .outbox import notification_owe
@@ -71,8 +78,15 @@ def default_record_kinds(case: SecondOpinionRequest) -> list[str]:
 def record_items_start(*, case: SecondOpinionRequest) -> list[RecordItem]:
     """List the usual items on a new case that asked for records help, for the navigator."""
     facility = case.current_facility or UNKNOWN_FACILITY
+    listed = facility_for_name(facility)
     return RecordItem.objects.bulk_create(
-        RecordItem(case=case, kind=kind, facility=facility, status_changed_at=case.submitted_at)
+        RecordItem(
+            case=case,
+            kind=kind,
+            facility=facility,
+            facility_ref=listed,
+            status_changed_at=case.submitted_at,
+        )
         for kind in default_record_kinds(case)
     )
 
@@ -379,3 +393,38 @@ def record_item_receive_document(
         record_item=item,
         http_request=http_request,
     )
+
+
+# --- The facility directory ----------------------------------------------------------------
+
+
+@transaction.atomic
+def facility_save(
+    *,
+    facility: Facility,
+    by: AbstractBaseUser,
+    http_request: HttpRequest | None = None,
+) -> Facility:
+    """Save a directory entry and link to it every item typed with its name (whatever the
+    case), so that the desk shows its phone and fax and the report counts them under it.
+
+    Items typed before the entry existed, or under its new name, are linked here; an item is
+    never unlinked by a rename (it keeps the entry it was requested from).
+    """
+    created = facility.pk is None
+    facility.name = facility.name.strip()
+    facility.save()
+    linked = (
+        RecordItem.objects.filter(facility__iexact=facility.name)
+        .exclude(facility_ref=facility)
+        .update(facility_ref=facility)
+    )
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.CREATE if created else AuditEvent.Action.CHANGE,
+        case=None,
+        obj=facility,
+        detail={"items_linked": linked},
+        http_request=http_request,
+    )
+    return facility

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from requests.choices import Status
 from requests.models import Document, Facility, RecordItem, SecondOpinionRequest, SupportTask
+from requests.services import facility_save
 from tests.e2e.browser import screenshot, serious_axe_violations
 from tests.factories import STAFF_PASSWORD, make_request
 from tests.files import PDF
@@ -28,9 +29,9 @@ def open_case(**fields: Any) -> SecondOpinionRequest:
     return case
 
 
-def records_world() -> list[RecordItem]:
-    """Items of every state and shape: a chase due, a long facility name, one in the directory."""
-    Facility.objects.create(name="Mercy General Hospital", phone="617-555-0190", fax="617-555-0191")
+def records_world(by: Any) -> list[RecordItem]:
+    """Items of every state and shape: a chase due, a long facility name, one in the directory
+    (added once the items exist, which links them)."""
     items = []
     for n, (facility, status) in enumerate(
         [
@@ -52,6 +53,8 @@ def records_world() -> list[RecordItem]:
                 else None,
             )
         )
+    facility = Facility(name="Mercy General Hospital", phone="617-555-0190", fax="617-555-0191")
+    facility_save(facility=facility, by=by)
     return items
 
 
@@ -90,7 +93,7 @@ def test_the_records_desk_fits_and_passes_axe(
     browser: Any, live_server: Any, records_user: Any, supervisor: Any, width: int
 ) -> None:
     """As records staff and as a supervisor, with every row's forms open too."""
-    records_world()
+    records_world(records_user)
     for username in ("records", "supervisor"):
         page = signed_in_page(browser, live_server, username, width)
         page.goto(live_server.url + "/admin/requests/recorditem/desk/")
@@ -122,7 +125,7 @@ def test_upload_and_receive_in_one_submit_in_the_browser(
 ) -> None:
     """Records staff open a row's "Upload and receive", choose the file and submit once: one
     document is stored for the item and the item is received."""
-    items = records_world()
+    items = records_world(records_user)
     item = items[0]
     report = tmp_path / "pathology.pdf"
     report.write_bytes(PDF)
@@ -146,7 +149,7 @@ def test_upload_and_receive_in_one_submit_in_the_browser(
 def test_bulk_mark_requested_in_the_browser(
     browser: Any, live_server: Any, records_user: Any
 ) -> None:
-    items = records_world()
+    items = records_world(records_user)
     needed = [item for item in items if item.status == RecordItem.State.NEEDED]
     page = signed_in_page(browser, live_server, "records", 390)
     page.goto(live_server.url + "/admin/requests/recorditem/desk/")

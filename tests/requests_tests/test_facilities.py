@@ -103,6 +103,30 @@ def test_an_item_is_linked_to_the_directory_entry_of_its_name(records_user) -> N
     assert unlisted.facility_ref is None
 
 
+def test_adding_a_facility_links_the_items_already_typed_with_its_name(records_user) -> None:
+    """Items listed before the directory had the facility are linked once it is added."""
+    case = make_request()
+    earlier = new_item(case, records_user, "Dana Clinic")
+    other = new_item(case, records_user, "Elsewhere")
+
+    client_for(records_user).post(
+        reverse("admin:requests_facility_add"), {"name": "DANA CLINIC ", "phone": "617-555-0170"}
+    )
+
+    dana = Facility.objects.get(name="DANA CLINIC")
+    assert RecordItem.objects.get(pk=earlier.pk).facility_ref == dana
+    assert RecordItem.objects.get(pk=other.pk).facility_ref is None
+
+
+def test_the_items_listed_at_intake_are_linked(records_user) -> None:
+    mercy = Facility.objects.create(name="Mercy General Hospital")
+
+    case = make_request(needs_records_help=True, current_facility="mercy general hospital")
+
+    refs = set(RecordItem.objects.filter(case=case).values_list("facility_ref", flat=True))
+    assert refs == {mercy.pk}
+
+
 def test_renaming_an_items_facility_relinks_it(records_user) -> None:
     mercy = Facility.objects.create(name="Mercy General Hospital")
     dana = Facility.objects.create(name="Dana Clinic")

@@ -423,6 +423,8 @@ def case_to_reopen(user: AbstractBaseUser, case_id: int | str) -> SecondOpinionR
     if not is_supervisor(user):
         raise PermissionDenied
     return case
+
+
 # --- The case workspace --------------------------------------------------------------------
 
 
@@ -440,6 +442,8 @@ def can_add_record_items(user: AbstractBaseUser, case: SecondOpinionRequest) -> 
 def sees_support_tasks(user: AbstractBaseUser) -> bool:
     """Return whether the user reads a case's support tasks (case workers, advocates)."""
     return user.is_active and user.has_perm("requests.view_supporttask")
+
+
 # --- Landing pages, the navigator's day, the team ------------------------------------------
 
 
@@ -506,3 +510,78 @@ def require_team(user: AbstractBaseUser) -> None:
     """Refuse (PermissionDenied) a user who may not open the team page."""
     if not may_open_team(user):
         raise PermissionDenied
+
+
+# --- The records desk and the support desk -------------------------------------------------
+
+
+def may_use_records_desk(user: AbstractBaseUser) -> bool:
+    """Return whether the user opens the records desk: records staff, who work it, and
+    navigators and supervisors, who read it (each marks only the items they may change)."""
+    return sees_record_items(user)
+
+
+def record_item_for_user(user: AbstractBaseUser, item_id: int | str) -> Any:
+    """Return the record item (with its case) if the user may change it.
+
+    Raise Http404 when there is no such item and PermissionDenied when the user may not
+    change it (another navigator's, or a role that does not work items).
+    """
+    from requests.models import RecordItem
+
+    try:
+        item = RecordItem.objects.select_related("case", "facility_ref").get(pk=int(item_id))
+    except (RecordItem.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404("No such record item.") from error
+    if not can_change_record_items(user, item.case):
+        raise PermissionDenied
+    return item
+
+
+def may_manage_facilities(user: AbstractBaseUser) -> bool:
+    """Return whether the user adds and changes entries of the facility directory."""
+    return user.is_active and user.has_perm("requests.change_facility")
+
+
+def may_use_support_desk(user: AbstractBaseUser) -> bool:
+    """Return whether the user opens the support desk: advocates and supervisors."""
+    return can_change_support_task(user)
+
+
+def is_patient_advocate(user: AbstractBaseUser) -> bool:
+    """Return whether the user is a patient advocate (who may own support tasks)."""
+    return user.is_active and PATIENT_ADVOCATES in _role_names(user)
+
+
+def support_task_owners() -> QuerySet[AbstractBaseUser]:
+    """Return the people a support task may be given to: the active patient advocates."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name=PATIENT_ADVOCATES, is_active=True)
+        .order_by("first_name", "last_name", "username")
+        .distinct()
+    )
+
+
+def can_take_support_task(user: AbstractBaseUser, task: Any) -> bool:
+    """Return whether the user may take this task for themself: an advocate, an open task
+    that nobody owns yet."""
+    return (
+        can_change_support_task(user, task)
+        and is_patient_advocate(user)
+        and task.owner_id is None
+        and task.is_open
+    )
+
+
+def support_task_for_user(user: AbstractBaseUser, task_id: int | str) -> Any:
+    """Return the support task (with its case) if the user may change it; Http404 when there
+    is no such task, PermissionDenied when the user may not change tasks."""
+    from requests.models import SupportTask
+
+    if not may_use_support_desk(user):
+        raise PermissionDenied
+    try:
+        return SupportTask.objects.select_related("case", "owner").get(pk=int(task_id))
+    except (SupportTask.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404("No such support task.") from error

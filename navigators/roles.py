@@ -52,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "change_notification",
             "view_auditevent",
             "change_supporttask",
+            "view_facility",
         ],
         "navigators": ["view_navigator", "add_navigator", "change_navigator"],
         # Supervisors see who has a second factor (never its key) and may reset another
@@ -61,7 +62,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     # Records staff and advocates see a case only through their own work lists (the records
     # worklist, the support worklist, which show what their work needs of a case): no case
     # list or case page. They never change a case's status or assignment.
-    RECORDS_STAFF: {"requests": _RECORDS_WORK},
+    RECORDS_STAFF: {
+        "requests": [*_RECORDS_WORK, "view_facility", "add_facility", "change_facility"]
+    },
     PATIENT_ADVOCATES: {"requests": ["view_supporttask", "change_supporttask"]},
 }
 

@@ -24,6 +24,7 @@ from requests.models import (
     Appointment,
     AuditEvent,
     Document,
+    Facility,
     Notification,
     RecordItem,
     ReferringProvider,
@@ -145,6 +146,9 @@ def build_world(users: dict[str, Any]) -> CaseWorld:
             email="grant@example.org",
         ),
         "navigators.navigator": users["navigator"].navigator,
+        "requests.facility": Facility.objects.create(
+            name="Mercy General Hospital", phone="617-555-0190", fax="617-555-0191"
+        ),
     }
     missing = [label for label, obj in objects.items() if obj is None]
     assert not missing, f"the case world has no object for {missing}"

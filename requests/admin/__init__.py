@@ -2,9 +2,9 @@
 
 cases (the case list and page's configuration), case_page (what the case page shows),
 case_actions (the actions on a case), filters (every list filter), records (the records
-worklist, and items and documents on the case page), support (the advocates' worklist),
-outbox (emails owed), audit (the audit trail), referrals (referring providers), search
-(finding rows by case reference).
+desk and worklist, and items and documents on the case page), facilities (the facility
+directory), support (the advocates' desk and worklist), outbox (emails owed), audit (the
+audit trail), referrals (referring providers), search (finding rows by case reference).
 """
 
-from . import audit, cases, outbox, records, referrals, support  # noqa: F401 (registers the model admins)
+from . import audit, cases, facilities, outbox, records, referrals, support  # noqa: F401 (registers the model admins)

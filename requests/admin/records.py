@@ -1,4 +1,4 @@
-"""Records work in the admin: the worklist across cases.
+"""Records work in the admin: the worklist across cases, items and documents on the case page.
 
 Records staff change record items and nothing else about a case: they have no change
 permission on requests, and this admin shows them the identification they need on the phone
@@ -7,34 +7,64 @@ with a facility (reference, name, date of birth) and nothing clinical beyond the
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from navigators.access import (
+    can_change_case,
     can_change_record_items,
+    can_upload_documents,
     can_view_documents,
     may_browse_cases,
+    may_manage_facilities,
+    may_use_records_desk,
+    record_item_for_user,
     record_items_visible_to,
 )
 from secondopinion.pagination import EstimatedCountPaginator
-from secondopinion.staff_admin import StaffModelAdmin
+from secondopinion.staff_admin import StaffInlineMixin, StaffModelAdmin
 
-from ..models import RecordItem, SecondOpinionRequest, normalise_reference
-from ..selectors import record_item_due_chase
-from ..services import RECORD_FIELDS, record_item_save, record_items_mark
+from ..audit import audit_record
+from ..documents import validate_upload
+from ..forms.desks import (
+    BulkMarkForm,
+    FacilityNameInput,
+    MarkReceivedForm,
+    MarkRequestedForm,
+    UploadReceivedForm,
+)
+from ..models import AuditEvent, Document, RecordItem, SecondOpinionRequest, normalise_reference
+from ..selectors import OUTSTANDING, record_item_due_chase
+from ..selectors.records import DeskFilters, records_desk
+from ..services import (
+    RECORD_FIELDS,
+    document_store,
+    record_item_mark_received,
+    record_item_mark_requested,
+    record_item_receive_document,
+    record_item_save,
+    record_items_mark,
+)
 from ..targets import days_left
 from .filters import AgeFilter, ChaseFilter, OutstandingFilter
 from .search import ReferenceSearchMixin
 
 EDITABLE = tuple(RECORD_FIELDS)
+
+State = RecordItem.State
 
 
 def _before(item: RecordItem) -> dict[str, Any] | None:
@@ -58,8 +88,234 @@ class CaseReferenceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
+# --- The records desk ----------------------------------------------------------------------
+
+DESK_PAGE_SIZE = 50
+DESK_FILTER_KEYS = ("state", "chase", "facility", "page")
+
+
+def desk_filters(params: Any) -> DeskFilters:
+    """Return the desk's filters from a query string (anything unknown is ignored)."""
+    state = params.get("state", "")
+    return DeskFilters(
+        state=state if state in OUTSTANDING else "",
+        chase=params.get("chase") == "yes",
+        facility=params.get("facility", "")[:200],
+    )
+
+
+def desk_query(params: Any) -> str:
+    """Return the desk's own filters of a query string, to come back to after a post."""
+    kept = QueryDict(mutable=True)
+    for key in DESK_FILTER_KEYS:
+        value = params.get(key, "")
+        if value:
+            kept[key] = value[:200]
+    return kept.urlencode()
+
+
+@dataclass
+class DeskRow:
+    """One outstanding item on the desk, with the forms of what the user may do with it."""
+
+    item: RecordItem
+    can_change: bool
+    requested: MarkRequestedForm
+    received: MarkReceivedForm
+    upload: UploadReceivedForm
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def open_form(self) -> str:
+        """Return which of the row's forms to show open: the one that was refused."""
+        for name in ("requested", "received", "upload"):
+            if getattr(self, name).is_bound:
+                return name
+        return ""
+
+
+class RecordsDeskMixin:
+    """The records desk: every outstanding item in the order to work it, marked requested or
+    received (one at a time or checked together), and a received file uploaded in one step.
+
+    Records staff work it; navigators and supervisors read it too, and mark the items they
+    may change (navigators.access).
+    """
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("desk/", wrap(self.desk_view), name="records_desk"),
+            path("desk/bulk/", wrap(self.desk_bulk_view), name="records_desk_bulk"),
+            path(
+                "desk/<int:pk>/<str:change>/",
+                wrap(self.desk_mark_view),
+                name="records_desk_mark",
+            ),
+            *super().get_urls(),
+        ]
+
+    def desk_view(self, request: HttpRequest) -> HttpResponse:
+        if not may_use_records_desk(request.user):
+            raise PermissionDenied
+        return self._desk_page(request, request.GET)
+
+    def _desk_page(
+        self,
+        request: HttpRequest,
+        params: Any,
+        *,
+        bound: dict[int, DeskRow] | None = None,
+        bulk: BulkMarkForm | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        """Render the desk; a refused post shows its row's bound form and error in place."""
+        filters = desk_filters(params)
+        items = record_items_visible_to(request.user, records_desk(filters))
+        paginator = Paginator(items, DESK_PAGE_SIZE)
+        page = paginator.get_page(params.get("page"))
+        rows = [(bound or {}).get(item.pk) or self._desk_row(request, item) for item in page]
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.VIEW_LIST,
+            case=None,
+            detail={"view": "records_desk", "shown": [row.item.pk for row in rows]},
+            http_request=request,
+        )
+        query = desk_query(params)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Records desk"),
+            "opts": self.opts,
+            "rows": rows,
+            "page_obj": page,
+            "filters": filters,
+            "states": [("", _("Needed or requested")), *((s, State(s).label) for s in OUTSTANDING)],
+            "back": query,
+            "page_query": desk_query({**params.dict(), "page": ""}),
+            "bulk": bulk or BulkMarkForm(),
+            "may_bulk": any(row.can_change for row in rows),
+            "chase_days": settings.RECORDS_FOLLOW_UP_DAYS,
+            "today": timezone.localdate(),
+            "may_manage_facilities": may_manage_facilities(request.user),
+            "errors": [error for row in (bound or {}).values() for error in row.errors]
+            + ([str(e) for errors in bulk.errors.values() for e in errors] if bulk else []),
+        }
+        return render(request, "admin/records_desk.html", context, status=status)
+
+    def _desk_row(self, request: HttpRequest, item: RecordItem, **bound: Any) -> DeskRow:
+        prefix = f"item-{item.pk}"
+        data = bound.get("data")
+        files = bound.get("files")
+        do = bound.get("do")
+        return DeskRow(
+            item=item,
+            can_change=can_change_record_items(request.user, item.case),
+            requested=MarkRequestedForm(data if do == "requested" else None, prefix=prefix),
+            received=MarkReceivedForm(data if do == "received" else None, prefix=prefix),
+            upload=UploadReceivedForm(
+                data if do == "upload" else None,
+                files if do == "upload" else None,
+                prefix=f"{prefix}-upload",
+            ),
+        )
+
+    def _back_to_desk(self, request: HttpRequest) -> HttpResponseRedirect:
+        query = desk_query(QueryDict(request.POST.get("back", "")))
+        return HttpResponseRedirect(reverse("admin:records_desk") + (f"?{query}" if query else ""))
+
+    def desk_mark_view(self, request: HttpRequest, pk: int, change: str) -> HttpResponse:
+        """Mark one item requested or received, or upload its file and mark it received."""
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        do = change
+        if do not in {"requested", "received", "upload"}:
+            raise Http404("No such desk action.")
+        item = record_item_for_user(request.user, pk)
+        row = self._desk_row(request, item, data=request.POST, files=request.FILES, do=do)
+        form = {"requested": row.requested, "received": row.received, "upload": row.upload}[do]
+        if form.is_valid():
+            try:
+                self._desk_act(request, item, do, form)
+            except ValidationError as error:
+                row.errors = list(error.messages)
+            else:
+                return self._back_to_desk(request)
+        else:
+            row.errors = [str(e) for errors in form.errors.values() for e in errors]
+        back = QueryDict(request.POST.get("back", ""))
+        return self._desk_page(request, back, bound={item.pk: row}, status=400)
+
+    def _desk_act(self, request: HttpRequest, item: RecordItem, do: str, form: Any) -> None:
+        name = f"{item.case.reference}, {item.get_kind_display()}"
+        if do == "requested":
+            record_item_mark_requested(
+                item=item,
+                method=form.cleaned_data["method"],
+                on=form.day(),
+                by=request.user,
+                http_request=request,
+            )
+            messages.success(request, _("%(item)s: marked requested.") % {"item": name})
+        elif do == "received":
+            record_item_mark_received(
+                item=item, on=form.day(), by=request.user, http_request=request
+            )
+            messages.success(request, _("%(item)s: marked received.") % {"item": name})
+        else:
+            document = record_item_receive_document(
+                item=item,
+                upload=form.cleaned_data["file"],
+                content_type=form.content_type,
+                on=form.day(),
+                by=request.user,
+                http_request=request,
+            )
+            messages.success(
+                request,
+                _("%(item)s: “%(file)s” uploaded and the item marked received.")
+                % {"item": name, "file": document.original_name},
+            )
+
+    def desk_bulk_view(self, request: HttpRequest) -> HttpResponse:
+        """Mark the checked rows requested (with a method) or received, all or none."""
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        if not may_use_records_desk(request.user):
+            raise PermissionDenied
+        form = BulkMarkForm(request.POST)
+        back = QueryDict(request.POST.get("back", ""))
+        if not form.is_valid():
+            return self._desk_page(request, back, bulk=form, status=400)
+        wanted = set(form.cleaned_data["items"])
+        chosen = RecordItem.objects.filter(pk__in=wanted).select_related("case")
+        found = list(chosen)
+        if len(found) != len(wanted) or not all(
+            can_change_record_items(request.user, item.case) for item in found
+        ):
+            raise PermissionDenied  # A row the user may not change (or none such) was sent.
+        do = form.cleaned_data["do"]
+        try:
+            changed = record_items_mark(
+                items=chosen,
+                status=do,
+                by=request.user,
+                method=form.cleaned_data["method"] if do == State.REQUESTED else None,
+                on=form.day(),
+                http_request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self._desk_page(request, back, bulk=form, status=400)
+        messages.success(
+            request,
+            _("%(n)d item(s) marked %(state)s.") % {"n": changed, "state": State(do).label.lower()},
+        )
+        return self._back_to_desk(request)
+
+
 @admin.register(RecordItem)
-class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
+class RecordItemAdmin(RecordsDeskMixin, ReferenceSearchMixin, StaffModelAdmin):
     """The records worklist: every outstanding item across open cases, oldest first."""
 
     list_title = _("Record items to obtain")
@@ -129,6 +385,12 @@ class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
         if obj is None:
             return self.readonly_fields
         return (*self.readonly_fields, "case", *self.case_panel)
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "facility":
+            # Offers the directory's names; any other name may still be typed.
+            kwargs["widget"] = FacilityNameInput(attrs={"class": "vTextField"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_autocomplete_fields(self, request: HttpRequest) -> tuple[str, ...]:
         # The case chooser searches the case list: for those who browse it.
@@ -230,3 +492,141 @@ class RecordItemAdmin(ReferenceSearchMixin, StaffModelAdmin):
             http_request=request,
         )
         messages.success(request, _("%(n)d item(s) marked received.") % {"n": changed})
+
+
+class LabelledTabularInline(StaffInlineMixin, admin.TabularInline):
+    """A tabular inline whose inputs are labelled for screen readers (a column header is not
+    a label): each field's label becomes its aria-label."""
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            formfield.widget.attrs["aria-label"] = str(formfield.label)
+        return formfield
+
+
+class RecordItemInline(LabelledTabularInline):
+    """The case's record items; saved through record_item_save, like the worklist."""
+
+    model = RecordItem
+    extra = 0
+    can_delete = False
+    fields = (*EDITABLE, "requested_at", "received_at")
+    readonly_fields = ("requested_at", "received_at")
+    verbose_name_plural = _("outside medical records")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and (
+            obj is None or can_change_case(request.user, obj)
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_change_permission(request, obj) and super().has_add_permission(request, obj)
+
+
+class DocumentForm(forms.ModelForm):
+    class Meta:
+        model = Document
+        fields = ("file", "record_item")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload and not getattr(upload, "_committed", False):
+            self.content_type = validate_upload(upload)
+        return upload
+
+
+class DocumentInline(StaffInlineMixin, admin.TabularInline):
+    """A case's documents, each a link through the download view (never to the storage)."""
+
+    model = Document
+    extra = 0
+    can_delete = False
+    fields = ("download_link", "record_item", "content_type", "size", "uploaded_at")
+    readonly_fields = fields
+    verbose_name_plural = _("documents")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
+        return super().get_queryset(request).cleared().select_related("record_item")
+
+    @admin.display(description=_("document"))
+    def download_link(self, obj: Document) -> str:
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class DocumentUploadInline(LabelledTabularInline):
+    """Staff upload a document to a case, checked like the patient's own uploads."""
+
+    model = Document
+    form = DocumentForm
+    extra = 1
+    can_delete = False
+    fields = ("file", "record_item")
+    verbose_name = _("document to upload")
+    verbose_name_plural = _("upload a document")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
+        return super().get_queryset(request).none()  # Listed by DocumentInline.
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        # Offer this case's record items only (not every item of every case), read once for
+        # the upload form and the admin's blank copy of it rather than once for each.
+        field = formset.form.base_fields.get("record_item")
+        if field is not None:
+            field.queryset = (
+                RecordItem.objects.filter(case=obj) if obj else RecordItem.objects.none()
+            )
+            field.choices = [
+                ("", field.empty_label),
+                *((item.pk, field.label_from_instance(item)) for item in field.queryset),
+            ]
+        return formset
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and can_upload_documents(request.user, obj)
+
+
+def save_record_formset(request: HttpRequest, form: Any, formset: Any) -> None:
+    """Save the case page's record items and documents through their services."""
+    if formset.model is RecordItem:
+        saved = []
+        for item_form in formset.forms:
+            if not item_form.has_changed() or not item_form.cleaned_data:
+                continue
+            item = item_form.instance
+            before = _before(item)
+            item_form.save(commit=False)
+            item.case = form.instance
+            saved.append(
+                record_item_save(item=item, by=request.user, before=before, http_request=request)
+            )
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = saved, [], []
+    elif formset.model is Document:
+        stored = []
+        for document_form in formset.forms:
+            upload = (document_form.cleaned_data or {}).get("file")
+            if upload and not getattr(upload, "_committed", False):
+                stored.append(
+                    document_store(
+                        case=form.instance,
+                        upload=upload,
+                        content_type=document_form.content_type,
+                        by=request.user,
+                        record_item=document_form.cleaned_data.get("record_item"),
+                        http_request=request,
+                    )
+                )
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = stored, [], []

@@ -6,20 +6,35 @@ diagnosis details; they change support tasks and nothing else about a case.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from navigators.access import can_change_support_task
+from navigators.access import (
+    can_change_support_task,
+    can_take_support_task,
+    may_use_support_desk,
+    support_task_for_user,
+    support_task_owners,
+)
 from secondopinion.pagination import EstimatedCountPaginator
 from secondopinion.staff_admin import StaffModelAdmin
 
-from ..models import InsuranceOutcome, SecondOpinionRequest, SupportTask
+from ..audit import audit_record
+from ..forms.desks import SupportTaskDeskForm, owner_label
+from ..models import AuditEvent, InsuranceOutcome, SecondOpinionRequest, SupportTask
 from ..selectors import support_due_date
-from ..services import support_task_save
+from ..selectors.support import SupportDeskFilters, support_desk
+from ..services import support_task_save, support_task_take, support_task_update
+from ..services.support import FIELDS as SUPPORT_FIELDS
 from .search import ReferenceSearchMixin
 
 FIELDS = ("status", "owner", "notes")
@@ -38,8 +53,171 @@ class SupportTaskForm(forms.ModelForm):
         fields = FIELDS
 
 
+# --- The support desk ----------------------------------------------------------------------
+
+SUPPORT_DESK_PAGE_SIZE = 50
+
+
+def support_desk_filters(params: Any) -> SupportDeskFilters:
+    """Return the desk's filters from a query string (anything unknown is ignored)."""
+    queue = params.get("queue", "open")
+    kind = params.get("kind", "")
+    return SupportDeskFilters(
+        queue=queue if queue in {"open", "mine", "unowned"} else "open",
+        kind=kind if kind in SupportTask.Kind.values else "",
+    )
+
+
+def support_desk_query(params: Any) -> str:
+    """Return the desk's own filters of a query string, to come back to after a post."""
+    kept = QueryDict(mutable=True)
+    for key in ("queue", "kind", "page"):
+        value = params.get(key, "")
+        if value:
+            kept[key] = value[:40]
+    return kept.urlencode()
+
+
+@dataclass
+class SupportDeskRow:
+    task: SupportTask
+    form: SupportTaskDeskForm
+    can_take: bool
+    errors: list[str] = field(default_factory=list)
+
+
+class SupportDeskMixin:
+    """The support desk: the open tasks, the soonest due first, each named by its case's
+    reference; an advocate takes an unowned task in one click, and a task is given to an
+    advocate, worked and marked done with the outcome of its kind."""
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("desk/", wrap(self.support_desk_view), name="support_desk"),
+            path("desk/<int:pk>/take/", wrap(self.support_take_view), name="support_desk_take"),
+            path("desk/<int:pk>/", wrap(self.support_update_view), name="support_desk_update"),
+            *super().get_urls(),
+        ]
+
+    def support_desk_view(self, request: HttpRequest) -> HttpResponse:
+        if not may_use_support_desk(request.user):
+            raise PermissionDenied
+        return self._support_page(request, request.GET)
+
+    def _support_page(
+        self,
+        request: HttpRequest,
+        params: Any,
+        *,
+        bound: SupportDeskRow | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        filters = support_desk_filters(params)
+        page = Paginator(support_desk(filters, request.user), SUPPORT_DESK_PAGE_SIZE).get_page(
+            params.get("page")
+        )
+        owners = list(support_task_owners())
+        rows = [
+            bound
+            if bound is not None and bound.task.pk == task.pk
+            else SupportDeskRow(
+                task=task,
+                form=SupportTaskDeskForm(task=task, owners=owners),
+                can_take=can_take_support_task(request.user, task),
+            )
+            for task in page
+        ]
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.VIEW_LIST,
+            case=None,
+            detail={"view": "support_desk", "shown": [row.task.pk for row in rows]},
+            http_request=request,
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Support desk"),
+            "opts": self.opts,
+            "rows": rows,
+            "page_obj": page,
+            "filters": filters,
+            "queues": [
+                ("open", _("All open tasks")),
+                ("mine", _("Mine")),
+                ("unowned", _("Nobody's yet")),
+            ],
+            "kinds": [("", _("Every kind")), *SupportTask.Kind.choices],
+            "back": support_desk_query(params),
+            "page_query": support_desk_query({**params.dict(), "page": ""}),
+            "errors": bound.errors if bound is not None else [],
+        }
+        return render(request, "admin/support_desk.html", context, status=status)
+
+    def _back_to_support_desk(self, request: HttpRequest) -> HttpResponseRedirect:
+        query = support_desk_query(QueryDict(request.POST.get("back", "")))
+        return HttpResponseRedirect(reverse("admin:support_desk") + (f"?{query}" if query else ""))
+
+    def support_take_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Take an unowned task for yourself (an advocate)."""
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        task = support_task_for_user(request.user, pk)
+        if not can_take_support_task(request.user, task):
+            if task.owner_id is None and task.is_open:
+                raise PermissionDenied  # Not an advocate.
+            messages.error(
+                request,
+                _("%(task)s is not free to take: %(owner)s has it.")
+                % {"task": str(task), "owner": owner_label(task.owner) if task.owner else "-"},
+            )
+            return self._back_to_support_desk(request)
+        try:
+            support_task_take(task=task, by=request.user, http_request=request)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("%(task)s is yours.") % {"task": str(task)})
+        return self._back_to_support_desk(request)
+
+    def support_update_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Save a task's owner, status, outcome and notes; "Mark done" also closes it."""
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        task = support_task_for_user(request.user, pk)
+        form = SupportTaskDeskForm(request.POST, task=task)
+        row = SupportDeskRow(
+            task=task, form=form, can_take=can_take_support_task(request.user, task)
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            insurance = task.kind == SupportTask.Kind.INSURANCE
+            try:
+                support_task_update(
+                    task=task,
+                    by=request.user,
+                    owner=data["owner"],
+                    status=data["status"],
+                    notes=data["notes"],
+                    outcome="" if insurance else data["outcome"],
+                    insurance_outcome=(data["outcome"] or None) if insurance else None,
+                    http_request=request,
+                )
+            except ValidationError as error:
+                row.errors = list(error.messages)
+            else:
+                messages.success(request, _("%(task)s: saved.") % {"task": str(task)})
+                return self._back_to_support_desk(request)
+        else:
+            row.errors = [str(e) for errors in form.errors.values() for e in errors]
+        return self._support_page(
+            request, QueryDict(request.POST.get("back", "")), bound=row, status=400
+        )
+
+
 @admin.register(SupportTask)
-class SupportTaskAdmin(ReferenceSearchMixin, StaffModelAdmin):
+class SupportTaskAdmin(SupportDeskMixin, ReferenceSearchMixin, StaffModelAdmin):
     list_title = _("Support tasks")
     form = SupportTaskForm
     list_display = (
@@ -102,6 +280,11 @@ class SupportTaskAdmin(ReferenceSearchMixin, StaffModelAdmin):
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("case")
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "owner":
+            kwargs["queryset"] = support_task_owners()  # Tasks are owned by advocates only.
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # Tasks come from the intake answers.
 
@@ -112,9 +295,7 @@ class SupportTaskAdmin(ReferenceSearchMixin, StaffModelAdmin):
         return can_change_support_task(request.user, obj)
 
     def save_model(self, request: HttpRequest, obj: SupportTask, form: Any, change: bool) -> None:
-        before = dict(
-            SupportTask.objects.filter(pk=obj.pk).values("status", "owner_id", "notes").get()
-        )
+        before = dict(SupportTask.objects.filter(pk=obj.pk).values(*SUPPORT_FIELDS).get())
         support_task_save(
             task=obj,
             by=request.user,

@@ -27,6 +27,7 @@ from .base import (
     intake_layout,
     section,
 )
+from .desks import FacilityNameInput
 
 REQUESTER_FIELDS = (
     "requester_first_name",
@@ -158,6 +159,7 @@ class RequestForm(IntakeForm):
                 attrs={"autocomplete": "postal-code", "inputmode": "numeric"}
             ),
             "diagnosis_date": DateInput,
+            "current_facility": FacilityNameInput,
             "questions": forms.Textarea(attrs={"rows": 4}),
             "insurance_carrier": forms.TextInput(attrs={"autocomplete": "off"}),
             "insurance_member_id": forms.TextInput(attrs={"autocomplete": "off"}),

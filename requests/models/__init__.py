@@ -32,16 +32,18 @@ from .documents import Document, DocumentQuerySet, PrivateStorage, private_stora
 # Migration 0003 refers to these two by their old path, requests.models.<name>.
 from .documents import _document_name as _document_name
 from .documents import _private_storage as _private_storage
+from .facilities import Facility
 from .outbox import Notification
 from .records import RecordItem
 from .status_links import StatusLink
-from .support import SupportTask
+from .support import OUTCOMES_BY_KIND, SupportTask
 from .workflow import Assignment, CaseNote, StatusChange, TargetAlert
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
     "CONSTRAINED_FIELDS",
     "OPEN_STATUSES",
+    "OUTCOMES_BY_KIND",
     "REFERENCE_ALPHABET",
     "REFERENCE_LENGTH",
     "SWEPT_TARGET_STATES",
@@ -53,6 +55,7 @@ __all__ = [
     "CaseNote",
     "Document",
     "DocumentQuerySet",
+    "Facility",
     "ImagingSeries",
     "ImagingStudy",
     "ImagingUpload",

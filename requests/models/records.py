@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .case import SecondOpinionRequest
+from .facilities import Facility
 
 
 class RecordItem(models.Model):
@@ -48,6 +49,17 @@ class RecordItem(models.Model):
     )
     kind = models.CharField(_("item"), max_length=20, choices=Kind.choices)
     facility = models.CharField(_("from facility"), max_length=200)
+    # The directory's entry of the same name (record_item_save links it), for its phone and
+    # fax; the typed name stays the item's own, so an item of a facility not in the directory
+    # is still an item.
+    facility_ref = models.ForeignKey(
+        Facility,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="record_items",
+        verbose_name=_("facility in the directory"),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=State.choices, default=State.NEEDED
     )

@@ -26,6 +26,18 @@ class SupportTask(models.Model):
         DONE = "done", _("Done")
         NOT_NEEDED = "not_needed", _("Not needed")
 
+    class Outcome(models.TextChoices):
+        """How a task ended; OUTCOMES_BY_KIND says which apply to which kind of task (an
+        insurance verification's outcome is the case's insurance_outcome)."""
+
+        ARRANGED = "arranged", _("Arranged by us")
+        PATIENT_ARRANGED = "patient_arranged", _("Patient arranged their own")
+        AID_APPROVED = "aid_approved", _("Financial aid approved")
+        AID_NOT_ELIGIBLE = "aid_not_eligible", _("Not eligible for financial aid")
+        REFERRED = "referred", _("Referred to an outside program")
+        INTERPRETER_BOOKED = "interpreter_booked", _("Interpreter booked for the visit")
+        DECLINED = "declined", _("Patient declined the help")
+
     case = models.ForeignKey(
         SecondOpinionRequest,
         db_column="request_id",
@@ -43,6 +55,9 @@ class SupportTask(models.Model):
         verbose_name=_("owner"),
     )
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, blank=True, default=""
+    )
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -63,8 +78,28 @@ class SupportTask(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.case_id}"
+        # Named by the case's reference, as staff say it (never by a database id).
+        return f"{self.get_kind_display()} for {self.case.reference}"
 
     @property
     def is_open(self) -> bool:
         return self.status in {self.State.OPEN, self.State.IN_PROGRESS}
+
+    @property
+    def outcome_choices(self) -> list[tuple[str, str]]:
+        """Return the outcomes that apply to this kind of task (none for insurance)."""
+        return [
+            (value, SupportTask.Outcome(value).label)
+            for value in OUTCOMES_BY_KIND.get(self.kind, ())
+        ]
+
+
+_O = SupportTask.Outcome
+# Which outcomes apply to which kind of task. Insurance has none here: its outcome is the
+# case's insurance_outcome (verified, not covered, self-pay), which lifts the booking gate.
+OUTCOMES_BY_KIND: dict[str, tuple[str, ...]] = {
+    SupportTask.Kind.TRAVEL: (_O.ARRANGED, _O.PATIENT_ARRANGED, _O.DECLINED),
+    SupportTask.Kind.LODGING: (_O.ARRANGED, _O.PATIENT_ARRANGED, _O.DECLINED),
+    SupportTask.Kind.FINANCIAL: (_O.AID_APPROVED, _O.AID_NOT_ELIGIBLE, _O.REFERRED, _O.DECLINED),
+    SupportTask.Kind.INTERPRETER: (_O.INTERPRETER_BOOKED, _O.DECLINED),
+}

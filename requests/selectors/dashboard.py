@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet
-from django.db.models.functions import TruncWeek
+from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
 from ..choices import DiseaseGroup, TargetState
@@ -143,31 +143,42 @@ class FacilityDelay:
     facility: str
     items: int
     median_days: float | None
+    phone: str = ""  # the records phone, from the facility directory
 
 
 def slowest_facilities(
     *, days: int = 90, limit: int = 15, now: datetime | None = None
 ) -> list[FacilityDelay]:
-    """Return the facilities slowest to send records: median days from requested to received."""
+    """Return the facilities slowest to send records: median days from requested to received.
+
+    Items linked to the facility directory count under its entry (whatever name each was
+    typed with) and bring its phone; the others under the name typed.
+    """
     since = (now or timezone.now()) - timedelta(days=days)
     received = RecordItem.objects.filter(
         status=RecordItem.State.RECEIVED, received_at__gte=since, requested_at__isnull=False
+    ).annotate(
+        label=Coalesce("facility_ref__name", "facility"),
+        label_phone=Coalesce("facility_ref__phone", Value("")),
     )
     if connection.vendor == "postgresql":
         rows = (
-            received.values("facility")
+            received.values("label", "label_phone")
             .annotate(items=Count("id"), median=MedianDays("received_at", "requested_at"))
-            .order_by(F("median").desc(nulls_last=True), "facility")[:limit]
+            .order_by(F("median").desc(nulls_last=True), "label")[:limit]
         )
         return [
-            FacilityDelay(row["facility"], row["items"], round(row["median"], 1)) for row in rows
+            FacilityDelay(row["label"], row["items"], round(row["median"], 1), row["label_phone"])
+            for row in rows
         ]
-    delays: dict[str, list[float]] = {}
-    for facility, requested, got in received.values_list("facility", "requested_at", "received_at"):
-        delays.setdefault(facility, []).append((got - requested).total_seconds() / 86400)
+    delays: dict[tuple[str, str], list[float]] = {}
+    for label, phone, requested, got in received.values_list(
+        "label", "label_phone", "requested_at", "received_at"
+    ):
+        delays.setdefault((label, phone), []).append((got - requested).total_seconds() / 86400)
     result = [
-        FacilityDelay(facility, len(values), round(statistics.median(values), 1))
-        for facility, values in delays.items()
+        FacilityDelay(label, len(values), round(statistics.median(values), 1), phone)
+        for (label, phone), values in delays.items()
     ]
     return sorted(result, key=lambda row: (-(row.median_days or 0), row.facility))[:limit]
 

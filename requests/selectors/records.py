@@ -6,12 +6,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import OPEN_STATUSES, RecordItem, SecondOpinionRequest
+from ..models import OPEN_STATUSES, Appointment, Facility, RecordItem, SecondOpinionRequest
 
 State = RecordItem.State
 
@@ -115,3 +125,75 @@ def record_item_due_chase(item: RecordItem, now: datetime | None = None) -> bool
 
 def _chase_cutoff(now: datetime | None) -> datetime:
     return (now or timezone.now()) - timedelta(days=settings.RECORDS_FOLLOW_UP_DAYS)
+
+
+# --- The records desk ----------------------------------------------------------------------
+
+# The most names a directory datalist offers: typing narrows the browser's list, and a
+# directory past this size is searched on the directory page.
+FACILITY_NAMES_MAX = 2000
+
+
+def facility_names() -> list[str]:
+    """Return the directory's facility names, for the datalists of the facility fields."""
+    return list(
+        Facility.objects.order_by("name").values_list("name", flat=True)[:FACILITY_NAMES_MAX]
+    )
+
+
+def facility_for_name(name: str) -> Facility | None:
+    """Return the directory's entry named `name` (whatever its case and outer spaces)."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    return Facility.objects.filter(name__iexact=name).first()
+
+
+@dataclass(frozen=True)
+class DeskFilters:
+    """What the records desk is narrowed to: a state, the items to chase, a facility."""
+
+    state: str = ""  # "needed", "requested", or "" for both
+    chase: bool = False
+    facility: str = ""
+
+
+def records_desk(filters: DeskFilters, now: datetime | None = None) -> QuerySet[RecordItem]:
+    """Return the outstanding items of open cases in the order to work them.
+
+    Chase due first (requested RECORDS_FOLLOW_UP_DAYS ago and not received), then the
+    nearest visit (the case's earliest booked appointment still to come; none last), then
+    the nearest target date, then the oldest listed. Each row carries its case, its directory
+    entry, `desk_chase` and `desk_visit_at`: one query for a page, whatever its length.
+    """
+    now = now or timezone.now()
+    visits = (
+        Appointment.objects.filter(
+            case=OuterRef("case_id"), state=Appointment.State.BOOKED, starts_at__gte=now
+        )
+        .order_by()
+        .values("case")
+        .annotate(first=Min("starts_at"))
+        .values("first")
+    )
+    items = (
+        RecordItem.objects.filter(status__in=OUTSTANDING, case__status__in=OPEN_STATUSES)
+        .select_related("case", "facility_ref")
+        .annotate(
+            desk_chase=ExpressionWrapper(chase_due(now), output_field=BooleanField()),
+            desk_visit_at=Subquery(visits),
+        )
+    )
+    if filters.state in OUTSTANDING:
+        items = items.filter(status=filters.state)
+    if filters.chase:
+        items = items.filter(chase_due(now))
+    if filters.facility.strip():
+        items = items.filter(facility__icontains=filters.facility.strip())
+    return items.order_by(
+        F("desk_chase").desc(),
+        F("desk_visit_at").asc(nulls_last=True),
+        "case__target_date",
+        "created_at",
+        "pk",
+    )

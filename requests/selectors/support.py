@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Case, DateTimeField, F, QuerySet, When
 from django.utils import timezone
 
-from ..models import SecondOpinionRequest, SupportTask
+from ..models import OPEN_STATUSES, SecondOpinionRequest, SupportTask
 
 Kind = SupportTask.Kind
 
@@ -34,3 +37,44 @@ def insurance_verification_open(case: SecondOpinionRequest) -> bool:
     return case.support_tasks.filter(
         kind=Kind.INSURANCE, status__in=[SupportTask.State.OPEN, SupportTask.State.IN_PROGRESS]
     ).exists()
+
+
+# --- The support desk ----------------------------------------------------------------------
+
+OPEN_TASK_STATES = (SupportTask.State.OPEN, SupportTask.State.IN_PROGRESS)
+
+
+@dataclass(frozen=True)
+class SupportDeskFilters:
+    """Which tasks the support desk shows: "open" (every open task), "mine", "unowned"; and
+    a kind, or every kind."""
+
+    queue: str = "open"
+    kind: str = ""
+
+
+def support_desk(filters: SupportDeskFilters, user: AbstractBaseUser) -> QuerySet[SupportTask]:
+    """Return the open tasks of open cases, the soonest due first (support_due_date: some days
+    before the first appointment; tasks of cases not booked yet last, oldest first).
+
+    Each row carries its case and owner: one query for a page, whatever its length.
+    """
+    due = Case(
+        *(
+            When(kind=kind, then=F("case__first_appointment_at") - timedelta(days=days))
+            for kind, days in LEAD_DAYS.items()
+        ),
+        output_field=DateTimeField(),
+    )
+    tasks = (
+        SupportTask.objects.filter(status__in=OPEN_TASK_STATES, case__status__in=OPEN_STATUSES)
+        .select_related("case", "owner")
+        .annotate(desk_due=due)
+    )
+    if filters.queue == "mine":
+        tasks = tasks.filter(owner=user)
+    elif filters.queue == "unowned":
+        tasks = tasks.filter(owner__isnull=True)
+    if filters.kind in SupportTask.Kind.values:
+        tasks = tasks.filter(kind=filters.kind)
+    return tasks.order_by(F("desk_due").asc(nulls_last=True), "created_at", "pk")

@@ -35,6 +35,11 @@ from .records import (
     RECORD_FIELDS,
     UNKNOWN_FACILITY,
     default_record_kinds,
+    facility_save,
+    record_item_check,
+    record_item_mark_received,
+    record_item_mark_requested,
+    record_item_receive_document,
     record_item_save,
     record_items_mark,
     record_items_start,
@@ -42,7 +47,13 @@ from .records import (
 )
 from .retention import retention_anonymise
 from .status_links import status_link_mint, status_link_open, status_link_send, status_withdraw
-from .support import support_kinds_for, support_task_save, support_tasks_start
+from .support import (
+    support_kinds_for,
+    support_task_save,
+    support_task_take,
+    support_task_update,
+    support_tasks_start,
+)
 from .sweep import SweepResult, target_sweep
 
 __all__ = [
@@ -66,6 +77,7 @@ __all__ = [
     "document_scan",
     "document_scan_requeue",
     "document_store",
+    "facility_save",
     "notification_enqueue",
     "notification_owe",
     "notification_owe_many",
@@ -73,6 +85,10 @@ __all__ = [
     "notification_resend",
     "notification_send",
     "notifications_enqueue",
+    "record_item_check",
+    "record_item_mark_received",
+    "record_item_mark_requested",
+    "record_item_receive_document",
     "record_item_save",
     "record_items_mark",
     "record_items_start",
@@ -86,6 +102,8 @@ __all__ = [
     "status_withdraw",
     "support_kinds_for",
     "support_task_save",
+    "support_task_take",
+    "support_task_update",
     "support_tasks_start",
     "target_sweep",
 ]

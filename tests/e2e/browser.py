@@ -15,14 +15,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-# axe-core's WCAG 2.2 AA rules; a page passes with no serious or critical violation.
-AXE_OPTIONS = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
-    },
-    "resultTypes": ["violations"],
-}
 SCREENSHOTS = Path(os.environ.get("CI_SCREENSHOTS", "/tmp/secondopinion-screenshots"))  # noqa: S108
 
 
@@ -46,16 +38,3 @@ def fill_request_form(page: Any) -> None:
     page.locator("#id_questions").fill("Is surgery the right first step?")
     page.locator("#id_privacy_acknowledged").check()
     page.locator("#id_consent_contact").check()
-
-
-def serious_violations(page: Any) -> list[str]:
-    """Return axe's serious and critical violations on the page, one line each."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=AXE_OPTIONS)
-    return [
-        f"{violation['id']} ({violation['impact']}): "
-        + "; ".join(node["target"][0] for node in violation["nodes"][:5])
-        for violation in results.response["violations"]
-        if violation["impact"] in {"serious", "critical"}
-    ]

@@ -16,7 +16,8 @@ from navigators.services import case_assign
 from requests.models import Appointment, CaseNote, RecordItem, SecondOpinionRequest
 from requests.services import case_contact_log, case_note_add, document_store, record_items_mark
 from tests import files
-from tests.e2e.browser import screenshot, serious_violations
+from tests.e2e.browser import screenshot
+from tests.e2e.checks import serious_violations
 from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db(transaction=True)

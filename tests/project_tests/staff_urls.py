@@ -3,8 +3,8 @@ for the security tests.
 
 The list is generated: every model registered on the admin site gets its five pages, so a
 model admin added later is covered (and fails loudly until the world has an object for it).
-The case actions, the document download, the dashboard and the landing pages (Today, the
-team, all pages) are added by name.
+The case actions, the document download, the dashboard, the landing pages (Today, the
+team, all pages) and the records and support desks (their pages and posts) are added by name.
 """
 
 from __future__ import annotations
@@ -25,10 +25,19 @@ from requests.models import (
     RecordItem,
     SecondOpinionRequest,
     StatusChange,
+    SupportTask,
 )
 from tests.worlds import PDF, CaseWorld
 
 ADMIN_VIEWS = ("changelist", "add", "change", "history", "delete")
+DESK_PAGES = (
+    "records_desk",
+    "records_desk_mark",
+    "records_desk_bulk",
+    "support_desk",
+    "support_desk_take",
+    "support_desk_update",
+)
 CASE_ACTIONS = (
     "case_transition",
     "case_assign",
@@ -70,6 +79,7 @@ def staff_targets() -> list[Target]:
     found.append(Target("case_take", on="unassigned"))
     found += [Target("document"), Target("dashboard"), Target("dashboard_export")]
     found += [Target(page) for page in LANDING_PAGES]
+    found += [Target(name) for name in DESK_PAGES]
     return found
 
 
@@ -127,18 +137,41 @@ def request_for(target: Target, world: CaseWorld) -> tuple[str, str, dict[str, A
         return "get", world.document.get_absolute_url(), {}
     if target.kind in {"dashboard", "dashboard_export"}:
         return "get", reverse(f"requests:{target.kind}"), {}
+    return desk_request_for(target, world)
+
+
+def desk_request_for(target: Target, world: CaseWorld) -> tuple[str, str, dict[str, Any]]:
+    """Return the request of a desk page or post, on the world's record item and task."""
+    item = world.objects["requests.recorditem"]
+    task = world.objects["requests.supporttask"]
+    if target.kind in {"records_desk", "support_desk"}:
+        return "get", reverse(f"admin:{target.kind}"), {}
+    if target.kind == "records_desk_mark":
+        return "post", reverse("admin:records_desk_mark", args=[item.pk, "received"]), {}
+    if target.kind == "records_desk_bulk":
+        return "post", reverse("admin:records_desk_bulk"), {"do": "received", "items": [item.pk]}
+    if target.kind == "support_desk_take":
+        return "post", reverse("admin:support_desk_take", args=[task.pk]), {}
+    if target.kind == "support_desk_update":
+        data = {f"task-{task.pk}-status": "in_progress", f"task-{task.pk}-notes": "Called."}
+        return "post", reverse("admin:support_desk_update", args=[task.pk]), data
     raise AssertionError(f"no request known for {target}")
 
 
 def case_state(world: CaseWorld, target: Target) -> tuple[Any, ...]:
-    """Return what a case action changes: the case's status and navigator, the appointment,
-    how many notes, record items and documents it has."""
+    """Return what a case action or a desk post changes: the case's status and navigator, the
+    appointment, how many notes, record items and documents the case has, the record item's
+    status, the support task's owner, status and notes."""
     case = world.unassigned if target.on == "unassigned" else world.case
     row = SecondOpinionRequest.objects.values_list("status", "navigator_id").get(pk=case.pk)
+    item = world.objects["requests.recorditem"]
+    task = world.objects["requests.supporttask"]
     return (
         *row,
         Appointment.objects.values_list("state", flat=True).get(pk=world.appointment.pk),
         *(model.objects.filter(case=case).count() for model in (CaseNote, RecordItem, Document)),
+        RecordItem.objects.values_list("status", flat=True).get(pk=item.pk),
+        *SupportTask.objects.values_list("owner_id", "status", "notes").get(pk=task.pk),
     )
 
 

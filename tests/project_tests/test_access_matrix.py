@@ -117,6 +117,15 @@ ALLOWED: dict[str, frozenset[str]] = {
     # view_dashboard: navigators and supervisors.
     "dashboard": frozenset({"supervisor", *NAVIGATING}),
     "dashboard_export": frozenset({"supervisor", *NAVIGATING}),
+    # may_use_records_desk: whoever reads record items (records staff work it; navigators and
+    # supervisors read it); a post needs can_change_record_items on the item's case.
+    "records_desk": frozenset({"records", "supervisor", *NAVIGATING}),
+    "records_desk_mark": frozenset({"records", "supervisor", "navigator"}),
+    "records_desk_bulk": frozenset({"records", "supervisor", "navigator"}),
+    # may_use_support_desk: advocates and supervisors; only an advocate takes a task.
+    "support_desk": frozenset({"advocate", "supervisor"}),
+    "support_desk_take": frozenset({"advocate"}),
+    "support_desk_update": frozenset({"advocate", "supervisor"}),
 }
 POSTED_ACTIONS = frozenset(
     {
@@ -130,6 +139,13 @@ POSTED_ACTIONS = frozenset(
         "case_document_add",
     }
 )
+# The desks' posts go back to their desk once done.
+DESK_POSTS = {
+    "records_desk_mark": "admin:records_desk",
+    "records_desk_bulk": "admin:records_desk",
+    "support_desk_take": "admin:support_desk",
+    "support_desk_update": "admin:support_desk",
+}
 
 
 def granted(role: str) -> frozenset[str]:
@@ -149,7 +165,7 @@ def expected(role: str, target: Target) -> Outcome:
         return Outcome.REFUSED
     if target.kind == "index":
         return Outcome.LANDING
-    return Outcome.DONE if target.kind in POSTED_ACTIONS else Outcome.PAGE
+    return Outcome.DONE if target.kind in POSTED_ACTIONS | set(DESK_POSTS) else Outcome.PAGE
 
 
 def _expected_model_page(role: str, target: Target) -> Outcome:
@@ -197,6 +213,8 @@ def outcome_of(response: Any, world: CaseWorld, target: Target, landing: str = "
         case = world.unassigned if target.on == "unassigned" else world.case
         if location == reverse("admin:requests_secondopinionrequest_change", args=[case.pk]):
             return Outcome.DONE
+        if target.kind in DESK_POSTS and location == reverse(DESK_POSTS[target.kind]):
+            return Outcome.DONE
         return f"302 to {location}"
     return str(response.status_code)
 
@@ -205,7 +223,7 @@ def test_the_matrix_covers_every_registered_model() -> None:
     """The generated matrix holds the five admin pages of every registered model."""
     models = {target.model for target in TARGETS if target.model}
     assert models == {model._meta.label_lower for model in admin.site._registry}
-    assert len(TARGETS) == 5 * len(models) + 21
+    assert len(TARGETS) == 5 * len(models) + 27
 
 
 @pytest.mark.parametrize(("role", "target"), MATRIX)

@@ -75,8 +75,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
 ROLE_LANDING: dict[str, str] = {
     SUPERVISORS: "admin:team",
     NAVIGATORS: "admin:today",
-    RECORDS_STAFF: "admin:requests_recorditem_changelist",
-    PATIENT_ADVOCATES: "admin:requests_supporttask_changelist",
+    RECORDS_STAFF: "admin:records_desk",
+    PATIENT_ADVOCATES: "admin:support_desk",
 }
 SUPERUSER_LANDING = "admin:team"
 # Staff in no role start on the admin's own index of pages, which everyone can open.

@@ -24,9 +24,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from navigators.access import (
-    can_change_case,
     can_change_record_items,
-    can_upload_documents,
     can_view_documents,
     may_browse_cases,
     may_manage_facilities,
@@ -35,10 +33,9 @@ from navigators.access import (
     record_items_visible_to,
 )
 from secondopinion.pagination import EstimatedCountPaginator
-from secondopinion.staff_admin import StaffInlineMixin, StaffModelAdmin
+from secondopinion.staff_admin import StaffModelAdmin
 
 from ..audit import audit_record
-from ..documents import validate_upload
 from ..forms.desks import (
     BulkMarkForm,
     FacilityNameInput,
@@ -46,12 +43,11 @@ from ..forms.desks import (
     MarkRequestedForm,
     UploadReceivedForm,
 )
-from ..models import AuditEvent, Document, RecordItem, SecondOpinionRequest, normalise_reference
+from ..models import AuditEvent, RecordItem, SecondOpinionRequest, normalise_reference
 from ..selectors import OUTSTANDING, record_item_due_chase
 from ..selectors.records import DeskFilters, records_desk
 from ..services import (
     RECORD_FIELDS,
-    document_store,
     record_item_mark_received,
     record_item_mark_requested,
     record_item_receive_document,
@@ -492,141 +488,3 @@ class RecordItemAdmin(RecordsDeskMixin, ReferenceSearchMixin, StaffModelAdmin):
             http_request=request,
         )
         messages.success(request, _("%(n)d item(s) marked received.") % {"n": changed})
-
-
-class LabelledTabularInline(StaffInlineMixin, admin.TabularInline):
-    """A tabular inline whose inputs are labelled for screen readers (a column header is not
-    a label): each field's label becomes its aria-label."""
-
-    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if formfield is not None:
-            formfield.widget.attrs["aria-label"] = str(formfield.label)
-        return formfield
-
-
-class RecordItemInline(LabelledTabularInline):
-    """The case's record items; saved through record_item_save, like the worklist."""
-
-    model = RecordItem
-    extra = 0
-    can_delete = False
-    fields = (*EDITABLE, "requested_at", "received_at")
-    readonly_fields = ("requested_at", "received_at")
-    verbose_name_plural = _("outside medical records")
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_change_permission(request, obj) and (
-            obj is None or can_change_case(request.user, obj)
-        )
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_change_permission(request, obj) and super().has_add_permission(request, obj)
-
-
-class DocumentForm(forms.ModelForm):
-    class Meta:
-        model = Document
-        fields = ("file", "record_item")
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload and not getattr(upload, "_committed", False):
-            self.content_type = validate_upload(upload)
-        return upload
-
-
-class DocumentInline(StaffInlineMixin, admin.TabularInline):
-    """A case's documents, each a link through the download view (never to the storage)."""
-
-    model = Document
-    extra = 0
-    can_delete = False
-    fields = ("download_link", "record_item", "content_type", "size", "uploaded_at")
-    readonly_fields = fields
-    verbose_name_plural = _("documents")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
-        return super().get_queryset(request).cleared().select_related("record_item")
-
-    @admin.display(description=_("document"))
-    def download_link(self, obj: Document) -> str:
-        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class DocumentUploadInline(LabelledTabularInline):
-    """Staff upload a document to a case, checked like the patient's own uploads."""
-
-    model = Document
-    form = DocumentForm
-    extra = 1
-    can_delete = False
-    fields = ("file", "record_item")
-    verbose_name = _("document to upload")
-    verbose_name_plural = _("upload a document")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
-        return super().get_queryset(request).none()  # Listed by DocumentInline.
-
-    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        formset = super().get_formset(request, obj, **kwargs)
-        # Offer this case's record items only (not every item of every case), read once for
-        # the upload form and the admin's blank copy of it rather than once for each.
-        field = formset.form.base_fields.get("record_item")
-        if field is not None:
-            field.queryset = (
-                RecordItem.objects.filter(case=obj) if obj else RecordItem.objects.none()
-            )
-            field.choices = [
-                ("", field.empty_label),
-                *((item.pk, field.label_from_instance(item)) for item in field.queryset),
-            ]
-        return formset
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_add_permission(request, obj)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is not None and can_upload_documents(request.user, obj)
-
-
-def save_record_formset(request: HttpRequest, form: Any, formset: Any) -> None:
-    """Save the case page's record items and documents through their services."""
-    if formset.model is RecordItem:
-        saved = []
-        for item_form in formset.forms:
-            if not item_form.has_changed() or not item_form.cleaned_data:
-                continue
-            item = item_form.instance
-            before = _before(item)
-            item_form.save(commit=False)
-            item.case = form.instance
-            saved.append(
-                record_item_save(item=item, by=request.user, before=before, http_request=request)
-            )
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = saved, [], []
-    elif formset.model is Document:
-        stored = []
-        for document_form in formset.forms:
-            upload = (document_form.cleaned_data or {}).get("file")
-            if upload and not getattr(upload, "_committed", False):
-                stored.append(
-                    document_store(
-                        case=form.instance,
-                        upload=upload,
-                        content_type=document_form.content_type,
-                        by=request.user,
-                        record_item=document_form.cleaned_data.get("record_item"),
-                        http_request=request,
-                    )
-                )
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = stored, [], []

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 LANDS_ON = [
     ("supervisor", "admin:team"),
     ("navigator_user", "admin:today"),
-    ("records_user", "admin:requests_recorditem_changelist"),
-    ("advocate_user", "admin:requests_supporttask_changelist"),
+    ("records_user", "admin:records_desk"),
+    ("advocate_user", "admin:support_desk"),
 ]
 
 

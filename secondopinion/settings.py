@@ -142,6 +142,8 @@ PLAN_TARGET_DAYS = env_int("PLAN_TARGET_DAYS", 7, minimum=1)
 # Records gate the visit, not the booking: a visit this close with records still missing is
 # flagged "records at risk" to the navigator and the records staff.
 VISIT_RECORDS_WARNING_DAYS = env_int("VISIT_RECORDS_WARNING_DAYS", 2, minimum=0)
+# Where most first visits are: the booking form starts with it (a navigator may change it).
+APPOINTMENT_LOCATION = env_str("APPOINTMENT_LOCATION", "Cancer Center, Building B, 3rd floor")
 # A new case nobody has taken after this many hours is brought to the supervisors.
 UNASSIGNED_ALERT_HOURS = env_int("UNASSIGNED_ALERT_HOURS", 4, minimum=1)
 TARGET_SWEEP_MINUTES = env_int("TARGET_SWEEP_MINUTES", 5, minimum=1)

@@ -153,7 +153,8 @@ class CaseActionsMixin:
         if request.method != "POST":
             return HttpResponse(status=405)
         case = case_for_user(request.user, pk, action="take")
-        response = self._act(
+        # To the case's workspace, wherever it was taken from: the first call is next.
+        return self._act(
             request,
             case,
             lambda: case_take(
@@ -161,10 +162,6 @@ class CaseActionsMixin:
             ),
             lambda: _("Case %(ref)s is yours.") % {"ref": case.reference},
         )
-        # Taken from the Today page's queue: back there, the case now among one's own.
-        if request.POST.get("back") == "today":
-            return HttpResponseRedirect(reverse("admin:today"))
-        return response
 
     def book_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         case = case_for_user(request.user, pk, action="book")

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -155,6 +156,7 @@ class AppointmentForm(ErrorSummaryMixin, forms.Form):
         (targets.late_booking_after); a visit from then on needs `late_reason`."""
         super().__init__(*args, **kwargs)
         self.late_after = late_after
+        self.fields["location"].initial = settings.APPOINTMENT_LOCATION
         if late_after is None:
             del self.fields["late_reason"]
         else:

@@ -176,24 +176,28 @@ def test_documents_before_the_last_opening_are_not_new(navigator_user: Any) -> N
 
 def test_one_click_takes_a_case_from_the_queue_and_comes_back(navigator_user: Any) -> None:
     """The queue lists unassigned cases with a Take button; its post takes the case for the
-    navigator and comes back to Today, where the case is now among their own."""
+    navigator and opens its workspace, to make the first call; back on Today the case is
+    among their own."""
     waiting = make_request(last_name="Waiting")
     client = client_for(navigator_user)
     html = client.get(TODAY).content.decode()
     assert "Unassigned queue: 1 case waiting" in html
     assert reverse("admin:case_take", args=[waiting.pk]) in html
 
-    response = client.post(reverse("admin:case_take", args=[waiting.pk]), {"back": "today"})
+    response = client.post(reverse("admin:case_take", args=[waiting.pk]))
 
     assert response.status_code == 302
-    assert response["Location"] == TODAY
+    assert response["Location"] == reverse(
+        "admin:requests_secondopinionrequest_change", args=[waiting.pk]
+    )
     waiting.refresh_from_db()
     assert waiting.navigator == navigator_user.navigator
-    page = client.get(TODAY)
-    today = page.context["today"]
+    assert (
+        f"Case {waiting.reference} is yours." in client.get(response["Location"]).content.decode()
+    )
+    today = client.get(TODAY).context["today"]
     assert [row.case.pk for row in today.rows] == [waiting.pk]
     assert today.queue == []
-    assert f"Case {waiting.reference} is yours." in page.content.decode()
 
 
 def test_a_supervisor_sees_a_navigators_day_and_assigns_from_the_queue(

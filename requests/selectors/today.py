@@ -10,7 +10,7 @@ new documents), two for the queue.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from enum import IntEnum
 
 from django.db.models import (
@@ -27,12 +27,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from ..choices import Status, TargetState
 from ..models import OPEN_STATUSES, AuditEvent, CaseNote, Document, SecondOpinionRequest
-from ..targets import days_left
+from ..targets import target_colour, target_words
 from .next_action import CONTACT_KINDS, NextAction, case_next_action, contact_due_q, work_facts
 from .next_action import with_work_facts as _with_work_facts
 
@@ -173,38 +172,6 @@ def _contact_words(kind: str | None, outcome: str | None) -> str:
     return words
 
 
-def _target_words(case: SecondOpinionRequest, *, today: date) -> str:
-    """Return the target in words: "3 days left", "due today", "2 days overdue", "Met".
-
-    Stands in for requests.targets.target_words until that lands.
-    """
-    if case.target_state in {TargetState.MET, TargetState.MISSED} or not case.is_open:
-        return str(TargetState(case.target_state).label)
-    left = days_left(case.target_date, today=today)
-    if left < 0:
-        return ngettext("%(n)d day overdue", "%(n)d days overdue", -left) % {"n": -left}
-    if left == 0:
-        return _("due today")
-    return ngettext("%(n)d day left", "%(n)d days left", left) % {"n": left}
-
-
-_COLOURS = {
-    TargetState.ON_TRACK: "ok",
-    TargetState.AT_RISK: "warn",
-    TargetState.OVERDUE: "danger",
-    TargetState.MET: "done",
-    TargetState.MISSED: "danger",
-}
-
-
-def _target_colour(case: SecondOpinionRequest) -> str:
-    """Return the target's colour, "ok", "warn", "danger" or "done" (badge-<colour> in CSS).
-
-    Stands in for requests.targets.target_colour until that lands.
-    """
-    return _COLOURS.get(case.target_state, "ok")
-
-
 def navigator_today(
     *, navigator_id: int | None, user_id: int | None, now: datetime | None = None
 ) -> Today:
@@ -214,7 +181,6 @@ def navigator_today(
     documents are new. With no navigator (a supervisor who navigates nothing) only the queue.
     """
     now = now or timezone.now()
-    today = timezone.localdate(now)
     rows: list[TodayRow] = []
     more = False
     if navigator_id is not None:
@@ -240,14 +206,14 @@ def navigator_today(
                         case.today_contact_kind, case.today_contact_outcome
                     ),
                     next_action=case_next_action(case, facts, now=now),
-                    target_words=_target_words(case, today=today),
-                    target_colour=_target_colour(case),
+                    target_words=target_words(case, now=now),
+                    target_colour=target_colour(case, now=now),
                     new_documents=case.today_new_documents,
                 )
             )
     waiting = SecondOpinionRequest.objects.filter(navigator__isnull=True, status__in=OPEN_STATUSES)
     queue = [
-        QueueRow(case, _target_words(case, today=today), _target_colour(case))
+        QueueRow(case, target_words(case, now=now), target_colour(case, now=now))
         for case in waiting.order_by("target_date", "submitted_at", "pk")[:QUEUE_SHOWN]
     ]
     total = waiting.count()

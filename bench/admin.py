@@ -1,8 +1,9 @@
 """The staff pages at the size of a real program: time and SQL queries per page.
 
-Seeds ROWS requests (5% open, with two notes and three record items each; an appointment
-for every closed one and a tenth of the open ones) into its own PostgreSQL database, then
-loads each page navigators, supervisors and records staff use most, REPEAT times in-process
+Seeds ROWS requests (5% open, with two notes and three record items each, a support task
+for a tenth; an appointment for every closed one and a tenth of the open ones) into its own
+PostgreSQL database, then loads each page navigators, supervisors, records staff and
+advocates use most, REPEAT times in-process
 (signed in with a second factor, as in production), and prints p50/p95 time and the number
 of SQL queries:
 
@@ -61,6 +62,14 @@ FROM requests_secondopinionrequest r
 WHERE r.status = 'closed' OR r.id %% 10 = 0
 """
 
+# Every tenth open case asked for travel help: the support desk's tasks.
+SUPPORT_SQL = """
+INSERT INTO requests_supporttask (request_id, kind, status, notes, outcome, created_at)
+SELECT r.id, 'travel', 'open', '', '', r.submitted_at
+FROM requests_secondopinionrequest r
+WHERE r.status <> 'closed' AND r.id % 10 = 3
+"""
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -77,7 +86,12 @@ def main() -> int:
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from tests.factories import make_navigator, make_records_user, make_supervisor
+    from tests.factories import (
+        make_advocate,
+        make_navigator,
+        make_records_user,
+        make_supervisor,
+    )
 
     # No setup_test_environment(): it makes every template render copy its context for the
     # test client, a cost production pages do not pay.
@@ -111,17 +125,23 @@ def main() -> int:
         cursor.execute(NOTES_SQL, {"author": navigators[0].user.pk})
         cursor.execute(RECORDS_SQL)
         cursor.execute(APPOINTMENTS_SQL, {"author": navigators[0].user.pk})
+        cursor.execute(SUPPORT_SQL)
         cursor.execute("ANALYZE")
     print(
         f"Seeded {args.rows:,} requests ({args.rows // 20:,} open) with notes, record items "
         f"and appointments in {time.perf_counter() - started:.1f} s\n"
     )
 
+    from django.urls import reverse
+
     from requests.models import SecondOpinionRequest
 
     case = SecondOpinionRequest.objects.filter(navigator=navigators[0]).first()
-    case_page = f"/admin/requests/secondopinionrequest/{case.pk}/change/"
+    case_page = reverse("admin:requests_secondopinionrequest_change", args=[case.pk])
+    advocate = make_advocate()
     pages = [
+        ("Today (navigator)", navigators[0].user, reverse("admin:today")),
+        ("Team (supervisor)", supervisor, reverse("admin:team")),
         ("My cases (navigator)", navigators[0].user, "/admin/requests/secondopinionrequest/"),
         ("Unassigned queue", supervisor, "/admin/requests/secondopinionrequest/?queue=unassigned"),
         (
@@ -134,14 +154,15 @@ def main() -> int:
             supervisor,
             "/admin/requests/secondopinionrequest/?queue=all&q=Patient123",
         ),
-        ("Records worklist", records, "/admin/requests/recorditem/"),
-        ("Case page (navigator)", navigators[0].user, case_page),
-        ("Case page (supervisor)", supervisor, case_page),
-        ("Case page (records staff)", records, case_page),
+        ("Records desk", records, reverse("admin:records_desk")),
+        ("Support desk", advocate, reverse("admin:support_desk")),
+        ("Case workspace (navigator)", navigators[0].user, case_page),
+        ("Case workspace (supervisor)", supervisor, case_page),
+        ("Reassign picker", supervisor, reverse("admin:case_reassign", args=[case.pk])),
         ("Dashboard", supervisor, "/dashboard/"),
     ]
 
-    print(f"{'page':<28} {'status':>6} {'queries':>8} {'p50 ms':>8} {'p95 ms':>8}")
+    print(f"{'page':<30} {'status':>6} {'queries':>8} {'p50 ms':>8} {'p95 ms':>8}")
     for name, user, path in pages:
         device, _created = TOTPDevice.objects.get_or_create(user=user, name="phone")
         client = Client()
@@ -159,7 +180,7 @@ def main() -> int:
         timings.sort()
         p95 = timings[max(int(len(timings) * 0.95) - 1, 0)]
         print(
-            f"{name:<28} {response.status_code:>6} {len(queries):>8} "
+            f"{name:<30} {response.status_code:>6} {len(queries):>8} "
             f"{statistics.median(timings):>8.0f} {p95:>8.0f}"
         )
     return 0

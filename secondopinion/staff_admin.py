@@ -168,8 +168,10 @@ class NamedListFields:
         class Named(base):
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 super().__init__(*args, **kwargs)
+                # The formset's empty form has no row to name (and an instance without one).
+                row = f": {self.instance}" if self.instance.pk else ""
                 for field in self.fields.values():
-                    field.widget.attrs["aria-label"] = f"{capfirst(field.label)}: {self.instance}"
+                    field.widget.attrs["aria-label"] = f"{capfirst(field.label)}{row}"
 
         return Named
 

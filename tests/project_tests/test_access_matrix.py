@@ -208,12 +208,13 @@ def outcome_of(response: Any, world: CaseWorld, target: Target, landing: str = "
             return Outcome.LOGIN
         if location == reverse("admin:index"):
             return Outcome.HIDDEN
+        # A desk's post goes back to its desk, which may also be the user's landing page.
+        if target.kind in DESK_POSTS and location == reverse(DESK_POSTS[target.kind]):
+            return Outcome.DONE
         if landing and location == landing:
             return Outcome.LANDING
         case = world.unassigned if target.on == "unassigned" else world.case
         if location == reverse("admin:requests_secondopinionrequest_change", args=[case.pk]):
-            return Outcome.DONE
-        if target.kind in DESK_POSTS and location == reverse(DESK_POSTS[target.kind]):
             return Outcome.DONE
         return f"302 to {location}"
     return str(response.status_code)

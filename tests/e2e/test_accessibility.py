@@ -12,7 +12,7 @@ from django.core import mail
 from navigators.services import case_assign
 from tests.e2e.browser import fill_request_form, screenshot
 from tests.e2e.checks import serious_violations
-from tests.factories import make_request
+from tests.factories import book_appointment, make_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -233,4 +233,35 @@ def test_the_booking_page_empty_and_with_errors(
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.locator("#error-summary a[href='#id_clinician']").click()
     assert page.evaluate("document.activeElement.id") == "id_clinician"
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_close_page_with_what_follows_and_with_errors(
+    browser: Any, live_server: Any, navigator_user: Any, supervisor: Any, width: int
+) -> None:
+    """The decline page (who is emailed, the visit cancelled) and its refusal without a
+    reason pass axe and do not scroll sideways on a desktop or a phone."""
+    case = make_request()
+    if case.navigator_id is None:
+        case_assign(case=case, navigator=navigator_user.navigator, by=supervisor)
+    book_appointment(case, navigator_user)
+    context = browser.new_context(viewport={"width": width, "height": 900}, is_mobile=width < 800)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(live_server.url + "/admin/login/")
+    page.locator("#id_username").fill("navigator")
+    page.locator("#id_password").fill("correct horse battery staple")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/")
+    page.goto(live_server.url + f"/admin/requests/secondopinionrequest/{case.pk}/close/decline/")
+    assert "Dr. Helen Park" in page.content()
+    check(page, f"close-decline-{width}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.get_by_role("button", name="Decline the case").click()
+    page.wait_for_load_state()
+    check(page, f"close-decline-errors-{width}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.locator("#error-summary a[href='#id_reason']").click()
+    assert page.evaluate("document.activeElement.id") == "id_reason"
     context.close()

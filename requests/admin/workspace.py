@@ -223,7 +223,8 @@ class CaseWorkspaceMixin:
                 messages.success(request, done)
                 return _back(case)
         if request.htmx:
-            return self._contact_part(request, pk, status=400, contact_form=form)
+            # htmx swaps in only a 2xx answer: the refusal is shown in the log, in place.
+            return self._contact_part(request, pk, contact_form=form)
         return self.workspace_response(request, workspace_case(pk), 400, contact_form=form)
 
     def _contact_part(

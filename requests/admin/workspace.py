@@ -103,7 +103,6 @@ def workspace_context(
         "sees_contact": "contact" in sections,
         "sees_diagnosis": "diagnosis" in sections,
         "sees_insurance": "insurance" in sections,
-        "sees_support": "support" in sections,
         "sees_requester": "requester" in sections,
         "sees_notes": sees_notes,
         "sees_record_items": sees_record_items(user),

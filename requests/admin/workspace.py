@@ -103,7 +103,6 @@ def workspace_context(
         "sees_contact": "contact" in sections,
         "sees_diagnosis": "diagnosis" in sections,
         "sees_insurance": "insurance" in sections,
-        "sees_support": "support" in sections,
         "sees_requester": "requester" in sections,
         "sees_notes": sees_notes,
         "sees_record_items": sees_record_items(user),
@@ -223,7 +222,8 @@ class CaseWorkspaceMixin:
                 messages.success(request, done)
                 return _back(case)
         if request.htmx:
-            return self._contact_part(request, pk, status=400, contact_form=form)
+            # htmx swaps in only a 2xx answer: the refusal is shown in the log, in place.
+            return self._contact_part(request, pk, contact_form=form)
         return self.workspace_response(request, workspace_case(pk), 400, contact_form=form)
 
     def _contact_part(

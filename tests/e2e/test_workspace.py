@@ -91,14 +91,16 @@ def case(navigator_user: Any, supervisor: Any) -> SecondOpinionRequest:
 
 
 @contextmanager
-def signed_in(browser: Any, live_server: Any, width: int, **options: Any) -> Iterator[Any]:
+def signed_in(
+    browser: Any, live_server: Any, width: int, username: str = "navigator", **options: Any
+) -> Iterator[Any]:
     context = browser.new_context(
         viewport={"width": width, "height": 900}, is_mobile=width < 800, **options
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(live_server.url + "/admin/login/")
-    page.locator("#id_username").fill("navigator")
+    page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(PASSWORD)
     page.locator("input[type=submit]").click()
     page.wait_for_load_state()
@@ -111,31 +113,56 @@ def fits(page: Any, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
+def check_workspace(page: Any, width: int, name: str) -> None:
+    """The page fits, passes axe, folded and unfolded, and its buttons are 24 px or more."""
+    screenshot(page, name)
+    fits(page, width)
+    assert serious_violations(page) == []
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    fits(page, width)
+    assert serious_violations(page) == []
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('.ws button, .ws .button, .ws summary')]
+            .filter(el => el.offsetParent !== null)
+            .filter(el => el.getBoundingClientRect().height < 24)
+            .map(el => el.textContent.trim())"""
+    )
+    assert small == []
+
+
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_workspace_fits_and_passes_axe(
     browser: Any, live_server: Any, case: SecondOpinionRequest, width: int
 ) -> None:
-    """No sideways scroll and no serious or critical axe violation, folded and unfolded; the
-    details page too."""
+    """No sideways scroll and no serious or critical axe violation on the workspace, with a
+    refused upload, and on the details and record-item pages."""
+    base = live_server.url + f"/admin/requests/secondopinionrequest/{case.pk}"
     with signed_in(browser, live_server, width) as page:
-        page.goto(live_server.url + f"/admin/requests/secondopinionrequest/{case.pk}/change/")
-        screenshot(page, f"workspace-{width}")
-        fits(page, width)
-        assert serious_violations(page) == []
-        page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
-        fits(page, width)
-        assert serious_violations(page) == []
-        small = page.evaluate(
-            """() => [...document.querySelectorAll('.ws button, .ws .button, .ws summary')]
-                .filter(el => el.offsetParent !== null)
-                .filter(el => el.getBoundingClientRect().height < 24)
-                .map(el => el.textContent.trim())"""
+        page.goto(base + "/change/")
+        check_workspace(page, width, f"workspace-{width}")
+        page.locator("#id_file").set_input_files(
+            files=[{"name": "report.pdf", "mimeType": "application/pdf", "buffer": b"<html>"}]
         )
-        assert small == []
-        page.goto(live_server.url + f"/admin/requests/secondopinionrequest/{case.pk}/details/")
-        screenshot(page, f"workspace-details-{width}")
-        fits(page, width)
-        assert serious_violations(page) == []
+        page.get_by_role("button", name="Upload").click()
+        page.wait_for_load_state()
+        assert page.locator("#id_file_error").is_visible()
+        check_workspace(page, width, f"workspace-upload-refused-{width}")
+        for path in ("/details/", "/records/add/"):
+            page.goto(base + path)
+            screenshot(page, f"workspace{path.replace('/', '-')}{width}")
+            fits(page, width)
+            assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_supervisors_workspace_fits_and_passes_axe(
+    browser: Any, live_server: Any, case: SecondOpinionRequest, width: int
+) -> None:
+    """With the assign form and the audit trail link."""
+    with signed_in(browser, live_server, width, username="supervisor") as page:
+        page.goto(live_server.url + f"/admin/requests/secondopinionrequest/{case.pk}/change/")
+        assert page.locator(".assign-form").is_visible()
+        check_workspace(page, width, f"workspace-supervisor-{width}")
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])

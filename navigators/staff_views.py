@@ -35,7 +35,14 @@ CASE_LIST = "admin:requests_secondopinionrequest_changelist"
 
 def _context(request: HttpRequest, title: str) -> dict[str, object]:
     request.current_app = admin.site.name
-    return {**admin.site.each_context(request), "title": title, "subtitle": None}
+    # No sidebar of every model: these pages are the work, with room for it ("All pages"
+    # links the admin's index).
+    return {
+        **admin.site.each_context(request),
+        "title": title,
+        "subtitle": None,
+        "is_nav_sidebar_enabled": False,
+    }
 
 
 @never_cache

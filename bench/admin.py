@@ -50,6 +50,16 @@ CROSS JOIN (VALUES ('pathology_report', 'requested'), ('imaging_report', 'needed
 WHERE r.status <> 'closed'
 """
 
+# Open cases that asked for help get their support tasks: travel for a third, lodging for a
+# fifth (the support desk).
+SUPPORT_SQL = """
+INSERT INTO requests_supporttask (request_id, kind, status, notes, outcome, created_at)
+SELECT r.id, k.kind, 'open', '', '', r.submitted_at
+FROM requests_secondopinionrequest r
+CROSS JOIN (VALUES ('travel', 3), ('lodging', 5)) AS k(kind, every)
+WHERE r.status <> 'closed' AND r.id %% k.every = 0
+"""
+
 # Every closed case had its first appointment; a tenth of the open ones have one booked.
 APPOINTMENTS_SQL = """
 INSERT INTO requests_appointment (request_id, starts_at, specialty, clinician, modality,
@@ -77,7 +87,12 @@ def main() -> int:
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from tests.factories import make_navigator, make_records_user, make_supervisor
+    from tests.factories import (
+        make_advocate,
+        make_navigator,
+        make_records_user,
+        make_supervisor,
+    )
 
     # No setup_test_environment(): it makes every template render copy its context for the
     # test client, a cost production pages do not pay.
@@ -94,7 +109,7 @@ def main() -> int:
         ).navigator
         for i in range(25)
     ]
-    supervisor, records = make_supervisor(), make_records_user()
+    supervisor, records, advocate = make_supervisor(), make_records_user(), make_advocate()
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -110,6 +125,7 @@ def main() -> int:
         )
         cursor.execute(NOTES_SQL, {"author": navigators[0].user.pk})
         cursor.execute(RECORDS_SQL)
+        cursor.execute(SUPPORT_SQL)
         cursor.execute(APPOINTMENTS_SQL, {"author": navigators[0].user.pk})
         cursor.execute("ANALYZE")
     print(
@@ -135,6 +151,9 @@ def main() -> int:
             "/admin/requests/secondopinionrequest/?queue=all&q=Patient123",
         ),
         ("Records worklist", records, "/admin/requests/recorditem/"),
+        ("Records desk", records, "/admin/requests/recorditem/desk/"),
+        ("Records desk, chase due", records, "/admin/requests/recorditem/desk/?chase=yes"),
+        ("Support desk", advocate, "/admin/requests/supporttask/desk/"),
         ("Case page (navigator)", navigators[0].user, case_page),
         ("Case page (supervisor)", supervisor, case_page),
         ("Case page (records staff)", records, case_page),

@@ -57,7 +57,7 @@ INSERT INTO requests_supporttask (request_id, kind, status, notes, outcome, crea
 SELECT r.id, k.kind, 'open', '', '', r.submitted_at
 FROM requests_secondopinionrequest r
 CROSS JOIN (VALUES ('travel', 3), ('lodging', 5)) AS k(kind, every)
-WHERE r.status <> 'closed' AND r.id %% k.every = 0
+WHERE r.status <> 'closed' AND r.id % k.every = 0
 """
 
 # Every closed case had its first appointment; a tenth of the open ones have one booked.

@@ -1,4 +1,5 @@
-"""The patient advocates' worklist: travel, lodging, financial help, interpreters, insurance.
+"""The patient advocates' work: travel, lodging, financial help, interpreters, insurance, on
+the support desk (admin:support_desk) and the task list and pages (the inline at the end).
 
 Advocates see the contact details, language, insurance and support needs of a case, never the
 diagnosis details; they change support tasks and nothing else about a case.

@@ -1,9 +1,8 @@
 """The staff pages at the size of a real program: time and SQL queries per page.
 
-Seeds ROWS requests (5% open, with two notes and three record items each, a support task
-for a tenth; an appointment for every closed one and a tenth of the open ones) into its own
-PostgreSQL database, then loads each page navigators, supervisors, records staff and
-advocates use most, REPEAT times in-process
+Seeds ROWS requests (5% open, with two notes and three record items each; an appointment
+for every closed one and a tenth of the open ones) into its own PostgreSQL database, then
+loads each page navigators, supervisors and records staff use most, REPEAT times in-process
 (signed in with a second factor, as in production), and prints p50/p95 time and the number
 of SQL queries:
 
@@ -51,6 +50,16 @@ CROSS JOIN (VALUES ('pathology_report', 'requested'), ('imaging_report', 'needed
 WHERE r.status <> 'closed'
 """
 
+# Open cases that asked for help get their support tasks: travel for a third, lodging for a
+# fifth (the support desk).
+SUPPORT_SQL = """
+INSERT INTO requests_supporttask (request_id, kind, status, notes, outcome, created_at)
+SELECT r.id, k.kind, 'open', '', '', r.submitted_at
+FROM requests_secondopinionrequest r
+CROSS JOIN (VALUES ('travel', 3), ('lodging', 5)) AS k(kind, every)
+WHERE r.status <> 'closed' AND r.id % k.every = 0
+"""
+
 # Every closed case had its first appointment; a tenth of the open ones have one booked.
 APPOINTMENTS_SQL = """
 INSERT INTO requests_appointment (request_id, starts_at, specialty, clinician, modality,
@@ -60,14 +69,6 @@ SELECT r.id, COALESCE(r.first_appointment_at, r.submitted_at + interval '5 days'
        ELSE 'booked' END, %(author)s, r.submitted_at + interval '1 day'
 FROM requests_secondopinionrequest r
 WHERE r.status = 'closed' OR r.id %% 10 = 0
-"""
-
-# Every tenth open case asked for travel help: the support desk's tasks.
-SUPPORT_SQL = """
-INSERT INTO requests_supporttask (request_id, kind, status, notes, outcome, created_at)
-SELECT r.id, 'travel', 'open', '', '', r.submitted_at
-FROM requests_secondopinionrequest r
-WHERE r.status <> 'closed' AND r.id % 10 = 3
 """
 
 
@@ -108,7 +109,7 @@ def main() -> int:
         ).navigator
         for i in range(25)
     ]
-    supervisor, records = make_supervisor(), make_records_user()
+    supervisor, records, advocate = make_supervisor(), make_records_user(), make_advocate()
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -124,8 +125,8 @@ def main() -> int:
         )
         cursor.execute(NOTES_SQL, {"author": navigators[0].user.pk})
         cursor.execute(RECORDS_SQL)
-        cursor.execute(APPOINTMENTS_SQL, {"author": navigators[0].user.pk})
         cursor.execute(SUPPORT_SQL)
+        cursor.execute(APPOINTMENTS_SQL, {"author": navigators[0].user.pk})
         cursor.execute("ANALYZE")
     print(
         f"Seeded {args.rows:,} requests ({args.rows // 20:,} open) with notes, record items "
@@ -138,7 +139,6 @@ def main() -> int:
 
     case = SecondOpinionRequest.objects.filter(navigator=navigators[0]).first()
     case_page = reverse("admin:requests_secondopinionrequest_change", args=[case.pk])
-    advocate = make_advocate()
     pages = [
         ("Today (navigator)", navigators[0].user, reverse("admin:today")),
         ("Team (supervisor)", supervisor, reverse("admin:team")),
@@ -154,7 +154,9 @@ def main() -> int:
             supervisor,
             "/admin/requests/secondopinionrequest/?queue=all&q=Patient123",
         ),
+        ("Records worklist", records, "/admin/requests/recorditem/"),
         ("Records desk", records, reverse("admin:records_desk")),
+        ("Records desk, chase due", records, reverse("admin:records_desk") + "?chase=yes"),
         ("Support desk", advocate, reverse("admin:support_desk")),
         ("Case workspace (navigator)", navigators[0].user, case_page),
         ("Case workspace (supervisor)", supervisor, case_page),

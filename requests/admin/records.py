@@ -1,4 +1,5 @@
-"""Records work in the admin: the worklist across cases, items and documents on the case page.
+"""Records work in the admin: the records desk (admin:records_desk, where records staff work),
+the worklist across cases, and items and documents on the case page (the inlines at the end).
 
 Records staff change record items and nothing else about a case: they have no change
 permission on requests, and this admin shows them the identification they need on the phone

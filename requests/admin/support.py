@@ -1,4 +1,5 @@
-"""The patient advocates' worklist: travel, lodging, financial help, interpreters, insurance.
+"""The patient advocates' work: travel, lodging, financial help, interpreters, insurance, on
+the support desk (admin:support_desk) and the task list and pages (the inline at the end).
 
 Advocates see the contact details, language, insurance and support needs of a case, never the
 diagnosis details; they change support tasks and nothing else about a case.
@@ -279,6 +280,22 @@ class SupportTaskAdmin(SupportDeskMixin, ReferenceSearchMixin, StaffModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("case")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The outcome of the task's kind only: the insurance outcome on an insurance
+        # verification, the outcomes of OUTCOMES_BY_KIND on the others.
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and obj.kind != SupportTask.Kind.INSURANCE:
+            fields = ["outcome" if name == "insurance_outcome" else name for name in fields]
+        return fields
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and "outcome" in form.base_fields:
+            form.base_fields["outcome"].choices = [("", "-"), *obj.outcome_choices]
+        return form
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "owner":

@@ -112,6 +112,8 @@ def record_item_save(
     if status_changed:
         item.status_changed_at = now
         item.status_changed_by = by
+        if item.status in OUTSTANDING:
+            item.received_at = None  # Outstanding again: whatever came was not the record.
         if item.status == State.REQUESTED and item.requested_at is None:
             item.requested_at = now
         if item.status == State.RECEIVED and item.received_at is None:

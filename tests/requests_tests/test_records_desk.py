@@ -488,3 +488,20 @@ def test_the_desk_costs_the_same_at_1_and_50_items(records_user) -> None:
 
     assert at_50 == at_1
     assert at_50 <= 15
+
+
+def test_an_item_received_then_requested_again_is_no_longer_received(records_user) -> None:
+    """Reopened by the worklist (status back to requested), an item received on an earlier
+    day drops its received date rather than keep one before its request."""
+    item = add_item(open_case())
+    record_item_mark_received(
+        item=item, on=timezone.localdate() - timedelta(days=2), by=records_user
+    )
+
+    record_items_mark(
+        items=RecordItem.objects.filter(pk=item.pk), status=State.REQUESTED, by=records_user
+    )
+
+    item.refresh_from_db()
+    assert (item.status, item.received_at) == (State.REQUESTED, None)
+    assert item.requested_at is not None

@@ -339,3 +339,25 @@ def test_the_desk_costs_the_same_at_1_and_50_tasks(staff: dict[str, Any], role: 
 
     assert at_50 == at_1
     assert at_50 <= 15
+
+
+# --- The task's own page --------------------------------------------------------------------
+
+
+def test_the_task_page_offers_the_outcome_of_its_kind_only(advocate_user) -> None:
+    """A financial task's page offers the financial-aid outcomes, not the insurance outcome;
+    an insurance verification's page the insurance outcome."""
+    financial = task_for(Kind.FINANCIAL)
+    insurance = task_for(Kind.INSURANCE)
+    client = client_for(advocate_user)
+
+    page = client.get(reverse("admin:requests_supporttask_change", args=[financial.pk]))
+    html = page.content.decode()
+    assert "Financial aid approved" in html
+    assert 'name="insurance_outcome"' not in html
+    assert "Interpreter booked" not in html
+
+    page = client.get(reverse("admin:requests_supporttask_change", args=[insurance.pk]))
+    html = page.content.decode()
+    assert 'name="insurance_outcome"' in html
+    assert "Financial aid approved" not in html

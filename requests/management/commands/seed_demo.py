@@ -38,6 +38,7 @@ from requests.choices import (
 from requests.models import (
     Appointment,
     CaseNote,
+    Facility,
     Notification,
     RecordItem,
     SecondOpinionRequest,
@@ -49,6 +50,7 @@ from requests.services import (
     case_submit,
     case_target_refresh,
     case_transition,
+    facility_save,
     record_item_save,
     record_items_mark,
     target_sweep,
@@ -56,6 +58,13 @@ from requests.services import (
 from requests.targets import target_date_for
 
 User = get_user_model()
+
+# The demo's facility directory: the outside hospitals its patients name.
+FACILITIES = [
+    ("Riverside Medical Center", "617-555-0181", "617-555-0182", "12 River St, Cambridge, MA"),
+    ("St. Anne's Hospital", "508-555-0143", "508-555-0144", "795 Middle St, Fall River, MA"),
+    ("Valley Oncology Associates", "413-555-0127", "", "40 Main St, Springfield, MA"),
+]
 
 STAFF = [
     # username, first, last, role
@@ -182,8 +191,23 @@ class Command(BaseCommand):
             self.stdout.write("Requests already exist: demo requests not added again.")
         else:
             self._requests(users)
+            self._facilities(users["records"])
             self.stdout.write(f"Added {SecondOpinionRequest.objects.count()} demo requests.")
         self._print_logins(password, keys)
+
+    def _facilities(self, records_user: Any) -> None:
+        """Add the directory entries; saving each links the items typed with its name."""
+        for name, phone, fax, address in FACILITIES:
+            facility_save(
+                facility=Facility(
+                    name=name,
+                    phone=phone,
+                    fax=fax,
+                    address=address,
+                    release_notes="Release form signed by the patient; fax the request.",
+                ),
+                by=records_user,
+            )
 
     def _staff(self, password: str) -> dict[str, Any]:
         admin, _created = User.objects.get_or_create(

@@ -259,7 +259,7 @@ def test_failed_logins_lock_the_address_out(
 
     client, response = log_in("records", REMOTE_ADDR="198.51.100.11")
     assert response.status_code == 302
-    assert response["Location"] == "/admin/requests/recorditem/"
+    assert response["Location"] == reverse("admin:records_desk")
     assert signed_in(client)
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..audit import audit_record
-from ..choices import Status
+from ..choices import CloseReason, Status
 from ..models import Appointment, AuditEvent, Notification, SecondOpinionRequest, StatusLink
 from .appointments import appointment_cancel
 from .lifecycle import case_transition
@@ -115,7 +115,13 @@ def status_withdraw(*, case: SecondOpinionRequest, by: AbstractBaseUser | None =
         if actor
         else "Withdrawn by the patient on the status page."
     )
-    case_transition(case=case, to_status=Status.WITHDRAWN, by=actor, note=note)
+    case_transition(
+        case=case,
+        to_status=Status.WITHDRAWN,
+        by=actor,
+        note=note,
+        reason=CloseReason.PATIENT_ASKED,
+    )
     if case.navigator and case.navigator.user.email:
         notification_owe(
             kind=Notification.Kind.PATIENT_WITHDREW,

@@ -15,10 +15,10 @@ from django.test import Client
 from django.utils import timezone
 
 from navigators.services import case_assign
-from requests.choices import Status
+from requests.choices import CloseReason, Status
 from requests.emails import UNVERIFIED_RECIPIENT_KINDS
 from requests.models import Notification, SecondOpinionRequest
-from requests.services import appointment_book, case_transition, notification_send
+from requests.services import appointment_book, case_close, case_transition, notification_send
 from tests.factories import PATIENT_DOB, form_data, lookup_data
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +116,13 @@ def test_no_email_to_an_unverified_address_carries_typed_text(
     ):
         lookup = lookup_data(case.reference, email=email)
         assert client.post("/status/", lookup).status_code == 200
+    case_close(
+        case=SecondOpinionRequest.objects.get(referring_provider__isnull=True),
+        move="decline",
+        reason=CloseReason.OTHER,
+        note="Not for the program.",
+        by=supervisor,
+    )
 
     send_everything_owed()
 

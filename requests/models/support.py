@@ -78,7 +78,10 @@ class SupportTask(models.Model):
         ]
 
     def __str__(self) -> str:
-        # Named by the case's reference, as staff say it (never by a database id).
+        # Named by the case's reference, as staff say it (never by a database id), when the
+        # case was read with the task: naming a row of a list costs no query of its own.
+        if not SupportTask.case.is_cached(self):
+            return str(self.get_kind_display())
         return f"{self.get_kind_display()} for {self.case.reference}"
 
     @property

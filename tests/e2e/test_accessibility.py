@@ -253,7 +253,7 @@ def test_the_close_page_with_what_follows_and_with_errors(
     page.locator("#id_username").fill("navigator")
     page.locator("#id_password").fill("correct horse battery staple")
     page.locator("input[type=submit]").click()
-    page.wait_for_url("**/admin/")
+    page.wait_for_url("**/admin/today/")
     page.goto(live_server.url + f"/admin/requests/secondopinionrequest/{case.pk}/close/decline/")
     assert "Dr. Helen Park" in page.content()
     check(page, f"close-decline-{width}")

@@ -160,6 +160,7 @@ def main() -> int:
         ("Support desk", advocate, reverse("admin:support_desk")),
         ("Case workspace (navigator)", navigators[0].user, case_page),
         ("Case workspace (supervisor)", supervisor, case_page),
+        ("Case details page", navigators[0].user, reverse("admin:case_details", args=[case.pk])),
         ("Reassign picker", supervisor, reverse("admin:case_reassign", args=[case.pk])),
         ("Dashboard", supervisor, "/dashboard/"),
     ]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils.functional import cached_property
 
 # Lists the planner expects to be longer than this are counted from its estimate.
@@ -42,3 +44,14 @@ class EstimatedCountPaginator(Paginator):
                 self.estimated = True
                 return rows
         return super().count
+
+
+def query_keeping(params: Mapping[str, str], keys: Iterable[str], *, longest: int) -> str:
+    """Return a list page's own parameters of a query string (each cut to `longest`
+    characters; empty ones left out), to link its pages or to come back to after a post."""
+    kept = QueryDict(mutable=True)
+    for key in keys:
+        value = params.get(key, "")
+        if value:
+            kept[key] = value[:longest]
+    return kept.urlencode()

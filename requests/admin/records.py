@@ -33,7 +33,7 @@ from navigators.access import (
     record_item_for_user,
     record_items_visible_to,
 )
-from secondopinion.pagination import EstimatedCountPaginator
+from secondopinion.pagination import EstimatedCountPaginator, query_keeping
 from secondopinion.staff_admin import StaffModelAdmin
 
 from ..audit import audit_record
@@ -103,12 +103,7 @@ def desk_filters(params: Any) -> DeskFilters:
 
 def desk_query(params: Any) -> str:
     """Return the desk's own filters of a query string, to come back to after a post."""
-    kept = QueryDict(mutable=True)
-    for key in DESK_FILTER_KEYS:
-        value = params.get(key, "")
-        if value:
-            kept[key] = value[:200]
-    return kept.urlencode()
+    return query_keeping(params, DESK_FILTER_KEYS, longest=200)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from navigators.access import (
     support_task_for_user,
     support_task_owners,
 )
-from secondopinion.pagination import EstimatedCountPaginator
+from secondopinion.pagination import EstimatedCountPaginator, query_keeping
 from secondopinion.staff_admin import StaffModelAdmin
 
 from ..audit import audit_record
@@ -71,12 +71,7 @@ def support_desk_filters(params: Any) -> SupportDeskFilters:
 
 def support_desk_query(params: Any) -> str:
     """Return the desk's own filters of a query string, to come back to after a post."""
-    kept = QueryDict(mutable=True)
-    for key in ("queue", "kind", "page"):
-        value = params.get(key, "")
-        if value:
-            kept[key] = value[:40]
-    return kept.urlencode()
+    return query_keeping(params, ("queue", "kind", "page"), longest=40)
 
 
 @dataclass

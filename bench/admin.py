@@ -61,6 +61,8 @@ WHERE r.status <> 'closed' AND r.id % k.every = 0
 """
 
 # Every closed case had its first appointment; a tenth of the open ones have one booked.
+NAVIGATORS = 25
+
 APPOINTMENTS_SQL = """
 INSERT INTO requests_appointment (request_id, starts_at, specialty, clinician, modality,
     location, state, booked_by_id, booked_at)
@@ -76,6 +78,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--only", default="", help="time only the pages whose name contains this text"
+    )
+    parser.add_argument("--reuse", action="store_true", help="keep the rows a previous run seeded")
     args = parser.parse_args()
     if not django_on_postgres():
         return 2
@@ -87,51 +93,14 @@ def main() -> int:
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from tests.factories import (
-        make_advocate,
-        make_navigator,
-        make_records_user,
-        make_supervisor,
-    )
-
     # No setup_test_environment(): it makes every template render copy its context for the
     # test client, a cost production pages do not pay.
     settings.ALLOWED_HOSTS = ["testserver"]
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE requests_secondopinionrequest, navigators_navigator, auth_user "
-            "RESTART IDENTITY CASCADE"
-        )
-    navigators = [
-        make_navigator(
-            f"nav{i}", disease_groups=("breast",), languages=("en",), capacity=1000
-        ).navigator
-        for i in range(25)
-    ]
-    supervisor, records, advocate = make_supervisor(), make_records_user(), make_advocate()
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            SEED_SQL,
-            {
-                "rows": args.rows,
-                "open": args.rows // 20,
-                "navigators": len(navigators),
-                "first_navigator": navigators[0].pk,
-                "zone": settings.TIME_ZONE,
-                "target_days": settings.APPOINTMENT_TARGET_DAYS,
-            },
-        )
-        cursor.execute(NOTES_SQL, {"author": navigators[0].user.pk})
-        cursor.execute(RECORDS_SQL)
-        cursor.execute(SUPPORT_SQL)
-        cursor.execute(APPOINTMENTS_SQL, {"author": navigators[0].user.pk})
-        cursor.execute("ANALYZE")
-    print(
-        f"Seeded {args.rows:,} requests ({args.rows // 20:,} open) with notes, record items "
-        f"and appointments in {time.perf_counter() - started:.1f} s\n"
-    )
+    if args.reuse:
+        navigators, supervisor, records, advocate = seeded_users()
+    else:
+        navigators, supervisor, records, advocate = seed(args.rows)
 
     from django.urls import reverse
 
@@ -167,6 +136,8 @@ def main() -> int:
 
     print(f"{'page':<30} {'status':>6} {'queries':>8} {'p50 ms':>8} {'p95 ms':>8}")
     for name, user, path in pages:
+        if args.only.lower() not in name.lower():
+            continue
         device, _created = TOTPDevice.objects.get_or_create(user=user, name="phone")
         client = Client()
         client.force_login(user)
@@ -187,6 +158,65 @@ def main() -> int:
             f"{statistics.median(timings):>8.0f} {p95:>8.0f}"
         )
     return 0
+
+
+def seed(rows: int) -> tuple[list, object, object, object]:
+    """Empty the database and seed `rows` requests; return the staff the pages are timed as."""
+    from django.conf import settings
+    from django.db import connection
+
+    from tests.factories import make_advocate, make_navigator, make_records_user, make_supervisor
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE requests_secondopinionrequest, navigators_navigator, auth_user "
+            "RESTART IDENTITY CASCADE"
+        )
+    navigators = [
+        make_navigator(
+            f"nav{i}", disease_groups=("breast",), languages=("en",), capacity=1000
+        ).navigator
+        for i in range(NAVIGATORS)
+    ]
+    supervisor, records, advocate = make_supervisor(), make_records_user(), make_advocate()
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            SEED_SQL,
+            {
+                "rows": rows,
+                "open": rows // 20,
+                "navigators": len(navigators),
+                "first_navigator": navigators[0].pk,
+                "zone": settings.TIME_ZONE,
+                "target_days": settings.APPOINTMENT_TARGET_DAYS,
+            },
+        )
+        cursor.execute(NOTES_SQL, {"author": navigators[0].user.pk})
+        cursor.execute(RECORDS_SQL)
+        cursor.execute(SUPPORT_SQL)
+        cursor.execute(APPOINTMENTS_SQL, {"author": navigators[0].user.pk})
+        cursor.execute("ANALYZE")
+    print(
+        f"Seeded {rows:,} requests ({rows // 20:,} open) with notes, record items "
+        f"and appointments in {time.perf_counter() - started:.1f} s\n"
+    )
+    return navigators, supervisor, records, advocate
+
+
+def seeded_users() -> tuple[list, object, object, object]:
+    """Return the staff a previous run seeded (--reuse)."""
+    from django.contrib.auth import get_user_model
+
+    from navigators.models import Navigator
+
+    users = get_user_model().objects
+    return (
+        list(Navigator.objects.select_related("user").order_by("pk")[:NAVIGATORS]),
+        users.get(username="supervisor"),
+        users.get(username="records"),
+        users.get(username="advocate"),
+    )
 
 
 if __name__ == "__main__":

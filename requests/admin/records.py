@@ -38,6 +38,7 @@ from secondopinion.staff_admin import StaffModelAdmin
 
 from ..audit import audit_record
 from ..forms.desks import (
+    METHOD_CHOICES,
     BulkMarkForm,
     FacilityNameInput,
     MarkReceivedForm,
@@ -188,6 +189,8 @@ class RecordsDeskMixin:
             "bulk": bulk or BulkMarkForm(),
             "may_bulk": any(row.can_change for row in rows),
             "chase_days": settings.RECORDS_FOLLOW_UP_DAYS,
+            "methods": METHOD_CHOICES,
+            "upload_accept": UploadReceivedForm.base_fields["file"].widget.attrs["accept"],
             "today": timezone.localdate(),
             "may_manage_facilities": may_manage_facilities(request.user),
             "errors": [error for row in (bound or {}).values() for error in row.errors]
